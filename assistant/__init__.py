@@ -1,0 +1,1 @@
+"""Spine-clinic patient FAQ assistant: settings, answer pipeline, CLI."""

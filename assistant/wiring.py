@@ -1,0 +1,68 @@
+"""The composition root: the one place where real parts are built from Settings.
+
+The CLI, API, console, evals and benchmarks all get their parts here. Every part is built
+on first use and then reused, so importing this module is instant and offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import cached_property
+
+from assistant.clinic import ClinicProfile, load_clinic_profile
+from assistant.settings import Settings
+from knowledge.chunking import Chunker
+from knowledge.cleaning import Cleaner, load_rules
+from knowledge.documents import DocumentReader
+from knowledge.embeddings import SentenceTransformerEmbedder
+from knowledge.ingest import Ingestor
+from knowledge.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def clinic(self) -> ClinicProfile:
+        profile = load_clinic_profile(self.settings.clinic_profile)
+        missing = profile.placeholders()
+        if missing:
+            log.warning("clinic profile still has placeholders: %s (edit %s)",
+                        ", ".join(missing), self.settings.clinic_profile)
+        return profile
+
+    @cached_property
+    def embedder(self) -> SentenceTransformerEmbedder:
+        s = self.settings
+        return SentenceTransformerEmbedder(s.embedding_model_path, s.embed_batch_size, s.embed_threads)
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        s = self.settings
+        return ChromaStore(s.collection, s.chroma_url, s.chroma_path)
+
+    @cached_property
+    def reader(self) -> DocumentReader:
+        s = self.settings
+        rules_text = s.boilerplate_rules.read_bytes() if s.boilerplate_rules.is_file() else b""
+        return DocumentReader(
+            cleaner=Cleaner.from_rules(load_rules(s.boilerplate_rules)),
+            rules_fingerprint=hashlib.sha256(
+                rules_text + f"|{s.chunk_size}|{s.chunk_overlap}".encode()
+            ).hexdigest()[:16],
+            docs_dir=s.docs_dir,
+            url_template=self.clinic.article_url_template,
+            max_bytes=s.max_file_bytes,
+        )
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        return Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.reader, self.chunker, self.embedder, self.store, self.settings.data_dir)

@@ -1,0 +1,1 @@
+"""The clinic knowledge base: load, clean, structure, chunk, embed and store documents."""
