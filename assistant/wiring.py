@@ -23,8 +23,12 @@ log = logging.getLogger(__name__)
 
 
 class Services:
-    def __init__(self, settings: Settings) -> None:
+    """Lazily built parts. ``embedder`` may be handed in so that several Services share one model."""
+
+    def __init__(self, settings: Settings, *, embedder: SentenceTransformerEmbedder | None = None) -> None:
         self.settings = settings
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
 
     @cached_property
     def clinic(self) -> ClinicProfile:

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from knowledge.loaders import SIDECAR_SUFFIX, is_supported
 from knowledge.store import ChromaStore, Generation
 from knowledge.types import Chunk, Document
 
+log = logging.getLogger(__name__)
 CHUNK_FIELDS = ["documents", "metadatas", "embeddings"]
 BATCH_DOCS = 64
 
@@ -248,6 +250,7 @@ class Ingestor:
                 report.chunks_embedded += 1
         if ids:
             self.store.add(staging.chunks, ids, embeddings, documents, metadatas)
+        log.info("staged %d documents, %d chunks into generation %d", len(docs), len(ids), staging.number)
         records = [
             {
                 "source": doc.source,

@@ -16,7 +16,8 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 from assistant.errors import StoreError
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
+T = TypeVar("T")
 POINTER_ID = "active"
 _PLACEHOLDER_VECTOR = [0.0]  # registry and pointer records are looked up by id, never by vector
 
@@ -129,7 +131,9 @@ class ChromaStore:
         return found
 
     def stage(self) -> Generation:
-        """A fresh, empty generation; leftovers of interrupted ingests are removed first."""
+        """A fresh, empty generation. Leftovers of interrupted ingests are removed first,
+        and so is anything older than the active generation (kept one ingest for readers
+        that were mid-query when it was replaced)."""
         current = self.active()
         existing = self._generation_names()
         for number, names in existing.items():
@@ -143,8 +147,10 @@ class ChromaStore:
         return gen
 
     def commit(self, gen: Generation) -> None:
-        """Atomically make ``gen`` the generation every reader sees, then drop the older ones."""
-        previous = self.active()
+        """Atomically make ``gen`` the generation every reader sees.
+
+        The replaced generation stays until the next ingest stages, so a reader that read
+        the old pointer a moment ago can still finish its query."""
         self._meta().upsert(
             ids=[POINTER_ID],
             embeddings=[_PLACEHOLDER_VECTOR],
@@ -157,9 +163,22 @@ class ChromaStore:
                 }
             ],
         )
-        if previous is not None and previous.number != gen.number:
-            self.drop(previous.chunks)
-            self.drop(previous.docs)
+
+    def read_active(self, read: Callable[[Generation], T]) -> T | None:
+        """Run ``read`` on the active generation; if it vanished under us (replaced twice
+        while we read), follow the pointer once more."""
+        for attempt in range(2):
+            gen = self.active()
+            if gen is None:
+                return None
+            try:
+                return read(gen)
+            except Exception:
+                if attempt:
+                    raise
+                self._collections.pop(gen.chunks, None)
+                self._collections.pop(gen.docs, None)
+        return None
 
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)

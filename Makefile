@@ -1,0 +1,38 @@
+# Everything a new machine needs, from Python 3.11 alone. `make run` and `make test` set up
+# .venv on first use (torch 2.13.0 CPU first, so nothing ever pulls a CUDA build).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test install lint bench clean
+
+run: $(STAMP)
+	$(BIN)/faq ingest --if-empty --quiet
+	$(BIN)/faq chat
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check assistant knowledge guardrails ui evals tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest_bench.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

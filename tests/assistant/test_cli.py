@@ -1,0 +1,58 @@
+"""The `faq` command as a user runs it: a real process, real model, real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PACKAGE_ROOT
+
+
+def faq(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
+    full_env.update({"FAQ_DATA_DIR": str(data_dir), **env})
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=PACKAGE_ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_ingest_then_sources_and_stats(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    first = faq("ingest", "--quiet", data_dir=data)
+    assert first.returncode == 0, first.stderr
+    assert "ingested 1, unchanged 0, skipped 0, failed 0" in first.stdout
+    listed = json.loads(faq("sources", "--json", data_dir=data).stdout)
+    assert [d["source"] for d in listed] == ["intra-annular-fibrin-injection.txt"]
+    assert listed[0]["title"] == "Intra-Annular Fibrin Injection" and listed[0]["chunks"] > 5
+    stats = json.loads(faq("stats", "--json", data_dir=data).stdout)
+    assert stats["documents"] == 1 and stats["chunks"] == listed[0]["chunks"] and stats["disk_bytes"] > 0
+    again = faq("ingest", "--if-empty", data_dir=data)
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def test_ingest_exits_non_zero_only_when_nothing_could_be_ingested(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.md").write_text("")
+    result = faq("ingest", "--quiet", str(bad), str(tmp_path / "missing.txt"), data_dir=tmp_path / "var")
+    assert result.returncode == 1
+    assert "failed: " in result.stderr and "empty.md: the file is empty" in result.stderr
+    assert "missing.txt: no such file or directory" in result.stderr
+    assert "ingested 0, unchanged 0, skipped 0, failed 2" in result.stdout
+
+
+def test_a_broken_setting_is_one_line_without_a_traceback(tmp_path: Path) -> None:
+    result = faq("stats", data_dir=tmp_path / "var", FAQ_CHUNK_SIZE="huge")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: invalid settings: chunk_size")
+    assert "Traceback" not in result.stderr
+
+
+def test_sources_on_an_empty_index_says_so(tmp_path: Path) -> None:
+    result = faq("sources", data_dir=tmp_path / "var")
+    assert result.returncode == 0 and "the index is empty" in result.stdout

@@ -1,0 +1,77 @@
+"""Real fixtures: the real embedding model (loaded once per session) and real Chroma stores."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from assistant.settings import PACKAGE_ROOT, Settings, load_settings  # noqa: E402
+from assistant.wiring import Services  # noqa: E402
+from knowledge.embeddings import SentenceTransformerEmbedder  # noqa: E402
+
+CLINIC_DOC = PACKAGE_ROOT / "knowledge" / "docs" / "intra-annular-fibrin-injection.txt"
+SHARED = PACKAGE_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    model = SentenceTransformerEmbedder()
+    model.warm_up()
+    return model
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def build(**overrides: Any) -> Settings:
+        overrides.setdefault("data_dir", tmp_path / "var")
+        return load_settings(**overrides)
+
+    return build
+
+
+@pytest.fixture
+def make_services(make_settings: Callable[..., Settings],
+                  embedder: SentenceTransformerEmbedder) -> Callable[..., Services]:
+    def build(**overrides: Any) -> Services:
+        return Services(make_settings(**overrides), embedder=embedder)
+
+    return build
+
+
+@pytest.fixture
+def docs_dir(tmp_path: Path) -> Path:
+    """A private copy of the clinic's documents that a test may edit."""
+    target = tmp_path / "docs"
+    shutil.copytree(CLINIC_DOC.parent, target)
+    return target
+
+
+@pytest.fixture
+def clinic_services(make_services: Callable[..., Services], docs_dir: Path) -> Services:
+    svc = make_services(docs_dir=docs_dir)
+    report = svc.ingestor.ingest([docs_dir], progress=False)
+    assert report.ingested == ["intra-annular-fibrin-injection.txt"], report
+    return svc
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    for key in list(os.environ):
+        if key.startswith("FAQ_"):
+            monkeypatch.delenv(key)
+    yield monkeypatch
