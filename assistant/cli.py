@@ -117,7 +117,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         "documents": len(docs),
         "chunks": svc.store.count(active.chunks) if active else 0,
         "sections": sum(int(d.get("sections", 0)) for d in docs),
-        "embedding_model": str(svc.embedder.model_path),
+        "embedding": svc.embedding_signature,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "disk_bytes": svc.store.disk_bytes(),

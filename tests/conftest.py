@@ -16,23 +16,30 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant.settings import PACKAGE_ROOT, Settings, load_settings  # noqa: E402
 from assistant.wiring import Services  # noqa: E402
-from knowledge.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from knowledge.embeddings import Embedder  # noqa: E402
 
 CLINIC_DOC = PACKAGE_ROOT / "knowledge" / "docs" / "intra-annular-fibrin-injection.txt"
 SHARED = PACKAGE_ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    model = SentenceTransformerEmbedder()
-    model.warm_up()
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path) -> Embedder:
+    """The product's default embedder (ONNX int8 exported from the bundled weights), once per session."""
+    model = Services(load_settings(model_cache_dir=model_cache)).embedder
+    model.encode(["warm up"])
     return model
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+def make_settings(tmp_path: Path, model_cache: Path) -> Callable[..., Settings]:
     def build(**overrides: Any) -> Settings:
         overrides.setdefault("data_dir", tmp_path / "var")
+        overrides.setdefault("model_cache_dir", model_cache)
         return load_settings(**overrides)
 
     return build
@@ -40,7 +47,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 @pytest.fixture
 def make_services(make_settings: Callable[..., Settings],
-                  embedder: SentenceTransformerEmbedder) -> Callable[..., Services]:
+                  embedder: Embedder) -> Callable[..., Services]:
     def build(**overrides: Any) -> Services:
         return Services(make_settings(**overrides), embedder=embedder)
 

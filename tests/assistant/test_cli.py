@@ -13,9 +13,17 @@ import pytest
 from tests.conftest import PACKAGE_ROOT
 
 
+MODEL_CACHE: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _shared_model_cache(model_cache: Path) -> None:
+    MODEL_CACHE["FAQ_MODEL_CACHE_DIR"] = str(model_cache)
+
+
 def faq(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
-    full_env.update({"FAQ_DATA_DIR": str(data_dir), **env})
+    full_env.update({"FAQ_DATA_DIR": str(data_dir), **MODEL_CACHE, **env})
     return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=PACKAGE_ROOT, env=full_env,
                           capture_output=True, text=True, timeout=300)
 

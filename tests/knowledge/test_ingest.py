@@ -145,7 +145,8 @@ def test_an_ingest_killed_midway_leaves_the_previous_index_whole(clinic_services
     assert generation is not None
     for i in range(400):
         (docs_dir / f"bulk{i:03}.md").write_text(f"# Bulk {i}\n\n" + f"Sentence {i} about spines. " * 40)
-    env = {**os.environ, "FAQ_DATA_DIR": str(clinic_services.settings.data_dir), "FAQ_DOCS_DIR": str(docs_dir)}
+    env = {**os.environ, "FAQ_DATA_DIR": str(clinic_services.settings.data_dir), "FAQ_DOCS_DIR": str(docs_dir),
+           "FAQ_MODEL_CACHE_DIR": str(clinic_services.settings.models_path)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "-v", "ingest", "--quiet", str(docs_dir)],
         cwd=PACKAGE_ROOT, env=env, stderr=subprocess.PIPE, text=True,

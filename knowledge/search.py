@@ -1,0 +1,145 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by weighted reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from knowledge.bm25 import BM25Index
+from knowledge.embeddings import Embedder, Vectors, unpack_int8
+from knowledge.store import ChromaStore, Generation
+from knowledge.types import Sentence
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass
+class Passage:
+    chunk_id: str
+    source: str
+    title: str
+    url: str
+    section: str
+    heading_path: str
+    position: int
+    text: str
+    sentences: list[Sentence]
+    sentence_vectors: Vectors
+    dense: float = 0.0  # cosine similarity to the query
+    dense_rank: int | None = None
+    bm25: float = 0.0
+    bm25_rank: int | None = None
+    fused: float = 0.0
+
+    def trace(self) -> dict[str, Any]:
+        return {
+            "chunk_id": self.chunk_id, "source": self.source, "section": self.section,
+            "dense": round(self.dense, 4), "dense_rank": self.dense_rank,
+            "bm25": round(self.bm25, 4), "bm25_rank": self.bm25_rank, "fused": round(self.fused, 5),
+        }
+
+
+@dataclass
+class SearchResult:
+    passages: list[Passage]
+    query_vector: Vectors
+    generation: int | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int) -> Passage:
+    raw = json.loads(str(meta.get("sentences", "[]")))
+    packed = base64.b64decode(str(meta.get("sentence_vectors", "")))
+    vectors = unpack_int8(packed, dimension) if packed else np.zeros((0, dimension), dtype=np.float32)
+    return Passage(
+        chunk_id=chunk_id, source=str(meta["source"]), title=str(meta["title"]), url=str(meta["url"]),
+        section=str(meta["section"]), heading_path=str(meta.get("heading_path", "")),
+        position=int(meta.get("position", 0)), text=text,
+        sentences=[Sentence(t, label, kind) for t, label, kind in raw], sentence_vectors=vectors,
+    )
+
+
+class HybridSearcher:
+    def __init__(self, store: ChromaStore, embedder: Embedder, *, k_dense: int = 20, k_bm25: int = 20,
+                 rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.k_dense, self.k_bm25, self.rrf_k = k_dense, k_bm25, rrf_k
+        self.weight_dense, self.weight_bm25 = weight_dense, weight_bm25
+        self._bm25: tuple[int, BM25Index] | None = None
+        self._lock = threading.Lock()
+
+    def bm25_for(self, gen: Generation) -> BM25Index:
+        with self._lock:
+            if self._bm25 is None or self._bm25[0] != gen.number:
+                got = self.store.get(gen.chunks, include=["documents", "metadatas"])
+                texts = [f"{m.get('heading_path', '')}\n{d}" for d, m in
+                         zip(got["documents"], got["metadatas"], strict=True)]
+                self._bm25 = (gen.number, BM25Index(got["ids"], texts))
+            return self._bm25[1]
+
+    def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid",
+               query_vector: Vectors | None = None) -> SearchResult:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        if query_vector is None:
+            query_vector = self.embedder.encode([query])[0]
+        timings["embed_ms"] = (time.perf_counter() - started) * 1000
+        result = self.store.read_active(lambda gen: self._search(gen, query, k, mode, query_vector, timings))
+        if result is None:
+            return SearchResult([], query_vector, None, timings)
+        return result
+
+    def _search(self, gen: Generation, query: str, k: int, mode: Mode, vector: Vectors,
+                timings: dict[str, float]) -> SearchResult:
+        dim = int(vector.shape[0])
+        passages: dict[str, Passage] = {}
+        t0 = time.perf_counter()
+        if mode in ("hybrid", "dense"):
+            got = self.store.query(gen.chunks, vector.tolist(), self.k_dense)
+            for rank, (cid, text, meta, dist) in enumerate(
+                zip(got["ids"], got["documents"], got["metadatas"], got["distances"], strict=True), start=1
+            ):
+                p = passage_from(cid, text, meta, dim)
+                p.dense, p.dense_rank = 1.0 - float(dist), rank
+                passages[cid] = p
+        t1 = time.perf_counter()
+        lexical: list[tuple[str, float]] = []
+        if mode in ("hybrid", "bm25"):
+            lexical = self.bm25_for(gen).top(query, self.k_bm25)
+        t2 = time.perf_counter()
+        fused: dict[str, float] = {}
+        for cid, p in passages.items():
+            assert p.dense_rank is not None
+            fused[cid] = self.weight_dense / (self.rrf_k + p.dense_rank)
+        bm25_rank: dict[str, tuple[int, float]] = {}
+        for rank, (cid, score) in enumerate(lexical, start=1):
+            bm25_rank[cid] = (rank, score)
+            fused[cid] = fused.get(cid, 0.0) + self.weight_bm25 / (self.rrf_k + rank)
+        best = sorted(fused, key=lambda c: -fused[c])[:k]
+        missing = [cid for cid in best if cid not in passages]
+        if missing:
+            got = self.store.get(gen.chunks, ids=missing, include=["documents", "metadatas", "embeddings"])
+            for cid, text, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"],
+                                            strict=True):
+                p = passage_from(cid, text, meta, dim)
+                p.dense = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
+                passages[cid] = p
+        out = []
+        for cid in best:
+            if cid not in passages:
+                continue
+            p = passages[cid]
+            p.fused = fused[cid]
+            if cid in bm25_rank:
+                p.bm25_rank, p.bm25 = bm25_rank[cid]
+            out.append(p)
+        t3 = time.perf_counter()
+        timings.update(dense_ms=(t1 - t0) * 1000, bm25_ms=(t2 - t1) * 1000, fuse_ms=(t3 - t2) * 1000)
+        return SearchResult(out, vector, gen.number, timings)
