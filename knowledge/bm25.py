@@ -17,7 +17,17 @@ STOPWORDS = frozenset(
     nor not now of off on once only or other our ours ourselves out over own same she should so some such than
     that the their theirs them themselves then there these they this those through to too under until up very
     was we were what when where which while who whom why will with would you your yours yourself yourselves
-    im ive id dont doesnt cant wont isnt arent get got also may might must shall us""".split()
+    im ive id dont doesnt cant wont isnt arent didnt wasnt shouldnt wouldnt couldnt whats thats theres
+    get got also may might must shall us u ur pls please b4 til till vs versus""".split()
+)
+# Words of everyday questions that say nothing about the topic: they neither make a question
+# off-topic when the articles lack them, nor need to be found in an answer.
+GENERIC = frozenset(
+    """long need needs go going goes away happen happens happened afterward afterwards actually involve
+    involves still much many thing things really just ok okay best better good bad fix fixed start starts
+    first next know tell want like way kind sort type one ones lot lots time times day days right sure
+    exactly usually normally generally typically able possible someone anyone everyone something anything
+    question questions""".split()
 )
 
 
@@ -32,6 +42,16 @@ def stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     words = _TOKEN.findall(text.lower().replace("’", "").replace("'", ""))
     return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
+
+
+def topic_terms(text: str) -> list[str]:
+    """The words of a question that carry its topic (no stopwords, no everyday filler)."""
+    words = _TOKEN.findall(text.lower().replace("’", "").replace("'", ""))
+    return [stem(w) for w in words if w not in STOPWORDS and w not in GENERIC and len(w) > 1]
+
+
+def _deletes(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class BM25Index:
@@ -53,6 +73,7 @@ class BM25Index:
             cols.extend(counts.keys())
             vals.extend(counts.values())
         self.vocab = vocab
+        self._deletions: dict[str, str] | None = None
         n_docs = max(len(texts), 1)
         tf = sparse.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
                                shape=(len(texts), len(vocab)))
@@ -64,6 +85,22 @@ class BM25Index:
         weights = coo.data * (k1 + 1) / (coo.data + norm[coo.row]) * idf[coo.col]
         # Column-major so a query touches only the columns of its own terms.
         self._matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf.shape)
+
+    def covers(self, term: str) -> bool:
+        """Whether a (stemmed) query term, or a one-letter typo of it, occurs in the index."""
+        if term in self.vocab or term.isdigit():
+            return True
+        if len(term) < 4:
+            return False
+        if self._deletions is None:
+            self._deletions = {}
+            for word in self.vocab:
+                if len(word) >= 4:
+                    for variant in _deletes(word):
+                        self._deletions.setdefault(variant, word)
+        if any(v in self._deletions or v in self.vocab for v in _deletes(term)):
+            return True
+        return any(term[:i] in self.vocab for i in range(4, len(term)))
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -18,8 +18,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -129,6 +131,18 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 def export_onnx(model_path: Path, target: Path, quantize: bool) -> None:
     """Export the transformer of a sentence-transformers model to ONNX (optionally int8)."""
+    with warnings.catch_warnings():  # the exporter's tracer warnings mean nothing to a user
+        warnings.simplefilter("ignore")
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # onnxruntime's quantizer logs advice on the root logger
+        try:
+            _export_onnx(model_path, target, quantize)
+        finally:
+            root.setLevel(level)
+
+
+def _export_onnx(model_path: Path, target: Path, quantize: bool) -> None:
     import torch
 
     model = load_sentence_transformer(model_path, 0)

@@ -11,8 +11,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from knowledge.bm25 import BM25Index
+from knowledge.bm25 import BM25Index, tokenize, topic_terms
 from knowledge.embeddings import Embedder, Vectors, unpack_int8
+from knowledge.expansion import QueryExpander
 from knowledge.store import ChromaStore, Generation
 from knowledge.types import Sentence
 
@@ -51,6 +52,8 @@ class SearchResult:
     query_vector: Vectors
     generation: int | None
     timings: dict[str, float] = field(default_factory=dict)
+    expanded_query: str = ""
+    uncovered: list[str] = field(default_factory=list)  # query words found nowhere in the index
 
 
 def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int) -> Passage:
@@ -67,8 +70,10 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int)
 
 class HybridSearcher:
     def __init__(self, store: ChromaStore, embedder: Embedder, *, k_dense: int = 20, k_bm25: int = 20,
-                 rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0) -> None:
+                 rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0,
+                 expander: QueryExpander | None = None) -> None:
         self.store = store
+        self.expander = expander
         self.embedder = embedder
         self.k_dense, self.k_bm25, self.rrf_k = k_dense, k_bm25, rrf_k
         self.weight_dense, self.weight_bm25 = weight_dense, weight_bm25
@@ -88,12 +93,18 @@ class HybridSearcher:
                query_vector: Vectors | None = None) -> SearchResult:
         timings: dict[str, float] = {}
         started = time.perf_counter()
+        expanded, matched = self.expander.expand(query) if self.expander else (query, [])
         if query_vector is None:
-            query_vector = self.embedder.encode([query])[0]
+            query_vector = self.embedder.encode([expanded])[0]
         timings["embed_ms"] = (time.perf_counter() - started) * 1000
-        result = self.store.read_active(lambda gen: self._search(gen, query, k, mode, query_vector, timings))
+        result = self.store.read_active(lambda gen: self._search(gen, expanded, k, mode, query_vector, timings))
         if result is None:
-            return SearchResult([], query_vector, None, timings)
+            return SearchResult([], query_vector, None, timings, expanded, topic_terms(query))
+        result.expanded_query = expanded
+        explained = set(tokenize(" ".join(matched)))
+        index = self._bm25[1] if self._bm25 else None
+        result.uncovered = [t for t in topic_terms(query)
+                            if t not in explained and (index is None or not index.covers(t))]
         return result
 
     def _search(self, gen: Generation, query: str, k: int, mode: Mode, vector: Vectors,
@@ -111,8 +122,9 @@ class HybridSearcher:
                 passages[cid] = p
         t1 = time.perf_counter()
         lexical: list[tuple[str, float]] = []
+        bm25 = self.bm25_for(gen)  # also the vocabulary for the coverage check
         if mode in ("hybrid", "bm25"):
-            lexical = self.bm25_for(gen).top(query, self.k_bm25)
+            lexical = bm25.top(query, self.k_bm25)
         t2 = time.perf_counter()
         fused: dict[str, float] = {}
         for cid, p in passages.items():

@@ -1,0 +1,229 @@
+"""The answer pipeline, its steps written out in order:
+
+    check input -> rewrite -> retrieve -> compose -> check output -> finalize -> remember
+
+Usage::
+
+    assistant = services.assistant
+    response = assistant.ask("Is the procedure painful?", session_id="abc")
+    print(response.answer)        # cited answer + consultation + disclaimer
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.clinic import ClinicProfile
+from assistant.compose import Draft, ExtractiveComposer
+from assistant.errors import InputError
+from assistant.grounding import ground
+from assistant.llm import NOT_IN_MATERIALS, AnswerWriter
+from assistant.rewrite import standalone
+from assistant.sessions import SessionStore, TurnRecord
+from assistant.types import Action, Category, Consultation, Response, SourceRef
+from guardrails.policy import Policy
+from knowledge.bm25 import topic_terms
+from knowledge.embeddings import Embedder
+from knowledge.search import HybridSearcher, Passage
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+SNIPPET_CHARS = 220
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a step decided, before finalization adds consultation and disclaimer."""
+
+    action: Action
+    category: Category
+    body: str
+    sources: list[SourceRef]
+
+
+def clinic_fields(clinic: ClinicProfile) -> dict[str, str]:
+    return {
+        "clinic": clinic.name, "phone": clinic.phone, "booking_url": clinic.booking_url,
+        "website": clinic.website, "emergency_number": clinic.emergency.number,
+        "emergency_department": clinic.emergency.department, "crisis_line": clinic.crisis_line.number,
+        "crisis_name": clinic.crisis_line.name, "consultation": clinic.consultation,
+    }
+
+
+def check_input(text: str, policy: Policy, limit: int) -> str:
+    """The question, tidied; InputError with a message fit for the patient otherwise."""
+    if not isinstance(text, str):
+        raise InputError(policy.messages.unreadable)
+    cleaned = text.strip()
+    if not cleaned:
+        raise InputError(policy.messages.empty_question)
+    if len(cleaned) > limit:
+        raise InputError(policy.messages.too_long.format(length=f"{len(cleaned):,}", limit=f"{limit:,}"))
+    junk = len(_CONTROL.findall(cleaned))
+    letters = sum(ch.isalpha() for ch in cleaned)
+    if junk > max(2, len(cleaned) // 20) or letters < max(2, len(cleaned) // 5):
+        raise InputError(policy.messages.unreadable)
+    return " ".join(_CONTROL.sub(" ", cleaned).split())
+
+
+def cite(text: str, n: int) -> str:
+    """'Most patients go home.' -> 'Most patients go home [1].'"""
+    stripped = text.rstrip()
+    if stripped and stripped[-1] in ".!?":
+        return f"{stripped[:-1]} [{n}]{stripped[-1]}"
+    return f"{stripped} [{n}]."
+
+
+class Assistant:
+    def __init__(self, searcher: HybridSearcher, composer: ExtractiveComposer, sessions: SessionStore,
+                 clinic: ClinicProfile, policy: Policy, embedder: Embedder, *, passages: int = 5,
+                 max_question_chars: int = 2000, writer: AnswerWriter | None = None,
+                 max_uncovered_share: float = 0.5, confident_score: float = 0.55) -> None:
+        self.max_uncovered_share = max_uncovered_share
+        self.confident_score = confident_score
+        self.searcher = searcher
+        self.composer = composer
+        self.sessions = sessions
+        self.clinic = clinic
+        self.policy = policy
+        self.embedder = embedder
+        self.passages = passages
+        self.max_question_chars = max_question_chars
+        self.writer = writer
+        self._fields = clinic_fields(clinic)
+        self._facts = {name: (re.compile(f.question, re.IGNORECASE), re.compile(f.evidence, re.IGNORECASE))
+                       for name, f in policy.required_facts.items()}
+
+    @property
+    def disclaimer(self) -> str:
+        return self.clinic.disclaimer
+
+    def consultation(self) -> Consultation:
+        return Consultation(text=self.policy.messages.consultation.format(**self._fields),
+                            url=self.clinic.booking_url, phone=self.clinic.phone)
+
+    def ask(self, question: str, session_id: str | None = None, *, use_writer: bool = True) -> Response:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        turn_id = uuid.uuid4().hex[:16]
+        session_id = session_id or uuid.uuid4().hex[:16]
+        trace: dict[str, Any] = {}
+
+        # 1. check input
+        text = check_input(question, self.policy, self.max_question_chars)
+
+        # 2. rewrite a follow-up into a standalone query
+        t = time.perf_counter()
+        history = self.sessions.history(session_id)
+        previous = next((h.standalone for h in reversed(history) if h.category == "faq"), None)
+        query = standalone(text, previous)
+        trace["standalone_query"] = query
+        trace["rewritten"] = query != text
+        timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
+
+        # 3. retrieve
+        result = self.searcher.search(query, self.passages)
+        timings.update(result.timings)
+        trace["expanded_query"] = result.expanded_query
+        trace["uncovered_terms"] = result.uncovered
+
+        # 4. compose, or say plainly that the materials do not cover it
+        t = time.perf_counter()
+        draft = self.composer.compose(result.expanded_query, result.query_vector, result.passages)
+        trace["best_sentence_score"] = round(draft.best_score, 4)
+        reason = self._not_covered(query, result.uncovered, result.passages, draft)
+        if reason:
+            trace["no_answer_reason"] = reason
+            reply, used = self._no_answer(), set[int]()
+        else:
+            reply, used = self._reply(query, result.passages, draft, trace, use_writer)
+        timings["compose_ms"] = (time.perf_counter() - t) * 1000
+        trace["passages"] = [{**p.trace(), "used": i in used} for i, p in enumerate(result.passages)]
+
+        # 5-6. check output and finalize (the guardrails layer extends these steps)
+        response = self.finalize(reply, turn_id, session_id)
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        trace["timings_ms"] = {k: round(v, 2) for k, v in timings.items()}
+        response.trace = trace
+
+        # 7. remember the turn for follow-ups
+        self.sessions.append(session_id, TurnRecord(turn_id, time.time(), text, query, reply.action,
+                                                    reply.category))
+        return response
+
+    def _not_covered(self, query: str, uncovered: list[str], passages: list[Passage], draft: Draft) -> str:
+        """Why the clinic's materials do not answer this question, or '' when they do."""
+        if draft.empty:
+            return f"best sentence score {draft.best_score:.2f} is below the answer floor"
+        # Topic words found nowhere in the articles: the question is about something they do
+        # not discuss ("does PRP help knee arthritis?"). Half of them missing decides alone;
+        # any missing decides when the best sentence is only a middling match.
+        terms = topic_terms(query)
+        if terms and uncovered:
+            share = len(uncovered) / len(terms)
+            if share >= self.max_uncovered_share or draft.best_score < self.confident_score:
+                return f"words not in the articles: {', '.join(uncovered)}"
+        # A price, opening hours, a success rate... that no passage states.
+        for name, (asks, evidence) in self._facts.items():
+            if asks.search(query) and not any(evidence.search(p.text) for p in passages[: self.passages]):
+                return f"asks for a {name.replace('_', ' ')} that the articles do not state"
+        return ""
+
+    def _reply(self, query: str, passages: list[Passage], draft: Draft, trace: dict[str, Any],
+               use_writer: bool) -> tuple[Reply, set[int]]:
+        sentences = draft.sentences
+        trace["composer"] = "extractive"
+        if self.writer is not None and use_writer:
+            written = self._written(query, passages, draft, trace)
+            if written is not None:
+                sentences = written
+        return self._answer(sentences, passages)
+
+    def _written(self, query: str, passages: list[Passage], draft: Draft,
+                 trace: dict[str, Any]) -> list[tuple[str, int]] | None:
+        assert self.writer is not None
+        top = passages[: self.composer.settings.passages]
+        try:
+            text = self.writer.write(query, top)
+        except Exception as exc:  # the provider is down or slow: the offline answer stands
+            trace["llm"] = {"error": type(exc).__name__}
+            return None
+        if NOT_IN_MATERIALS in text:
+            trace["llm"] = {"declined": True}
+            return None
+        grounded = ground(text, top, self.embedder)
+        trace["llm"] = {"draft": text, "dropped": [{"sentence": s, "reason": r} for s, r in grounded.dropped]}
+        if not grounded.kept or len(grounded.kept) < len(grounded.dropped):
+            trace["llm"]["fallback"] = "too little of the draft is supported by the passages"
+            return None
+        trace["composer"] = "llm"
+        return grounded.kept
+
+    def _answer(self, sentences: list[tuple[str, int]], passages: list[Passage]) -> tuple[Reply, set[int]]:
+        numbers: dict[int, int] = {}
+        parts = []
+        for text, p_idx in sentences:
+            n = numbers.setdefault(p_idx, len(numbers) + 1)
+            parts.append(cite(text, n))
+        sources = []
+        for p_idx, n in numbers.items():
+            p = passages[p_idx]
+            cited = " ".join(text for text, i in sentences if i == p_idx)
+            snippet = cited if len(cited) <= SNIPPET_CHARS else cited[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
+            sources.append(SourceRef(n=n, title=p.title, url=p.url, section=p.section, snippet=snippet,
+                                     score=round(p.dense, 4)))
+        return Reply("answer", "faq", " ".join(parts), sources), set(numbers)
+
+    def _no_answer(self) -> Reply:
+        return Reply("no_answer", "faq", self.policy.messages.no_answer.format(**self._fields), [])
+
+    def finalize(self, reply: Reply, turn_id: str, session_id: str) -> Response:
+        """Every reply ends with the disclaimer; every reply carries the consultation invitation."""
+        consultation = self.consultation()
+        answer = f"{reply.body}\n\n{consultation.text}\n\n{self.disclaimer}"
+        return Response(turn_id=turn_id, session_id=session_id, action=reply.action, category=reply.category,
+                        answer=answer, disclaimer=self.disclaimer, consultation=consultation,
+                        sources=reply.sources)

@@ -1,0 +1,216 @@
+"""The offline composer: a short, cited answer built from the retrieved passages' own sentences.
+
+Grounded by construction: every sentence of the answer is a sentence (or a list lead-in with
+its items) of a passage, reproduced verbatim and followed by its citation marker. Scoring
+reuses the sentence vectors computed at ingest, so a query costs arithmetic only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge.bm25 import tokenize
+from knowledge.embeddings import Vectors
+from knowledge.search import Passage
+from knowledge.types import Sentence
+
+# A sentence that opens with one of these leans on the sentence before it.
+_DANGLING = re.compile(
+    r"^(?:[^.;]{0,90}?,\s+)?(this|these|that|those|it|its|it's|they|their|them|such|both|he|she|his|her|"
+    r"others|however|therefore|thus|also|additionally|in addition|instead|unlike this|as a result|"
+    r"because of this)\b|^for others\b",
+    re.IGNORECASE,
+)
+_PART_SPLIT = re.compile(r"\?|\b(?:and also|and|or|vs\.?|versus|compared (?:to|with)|as well as|plus)\b|,|;",
+                         re.IGNORECASE)
+_TERMINAL = (".", "!", "?", "…")
+MIN_WORDS = 5
+
+
+@dataclass(frozen=True)
+class ComposerSettings:
+    max_sentences: int = 4
+    min_sentences: int = 2
+    passages: int = 4
+    answer_floor: float = 0.42  # best sentence score below this: not in our materials
+    keep_margin: float = 0.16  # further sentences must score within this of the best
+    duplicate_cosine: float = 0.92
+    lexical_weight: float = 0.15
+    rank_weight: float = 0.03
+    passage_weight: float = 0.4  # how much the passage's own relevance lifts its sentences
+
+
+@dataclass
+class Unit:
+    """One answerable piece of a passage: a sentence, with the sentence it leans on, or a
+    list lead-in with the items chosen from its list (``indices`` into its sentences)."""
+
+    passage: int
+    indices: list[int]
+    sentences: list[Sentence]  # the passage's sentences
+    all_vectors: Vectors  # the passage's sentence vectors
+    score: float
+    terms: set[str] = field(default_factory=set)
+
+    @property
+    def parts(self) -> list[Sentence]:
+        return [self.sentences[i] for i in self.indices]
+
+    @property
+    def vectors(self) -> Vectors:
+        return self.all_vectors[self.indices]
+
+    @property
+    def index(self) -> int:
+        return self.indices[-1]
+
+    @property
+    def is_list(self) -> bool:
+        return len(self.indices) > 1 and self.parts[0].text.endswith(":")
+
+    def text(self) -> str:
+        parts = self.parts
+        if self.is_list:
+            lead, items = parts[0].text, [_as_item(p.text) for p in parts[1:]]
+            joined = "; ".join(items[:-1]) + ("; and " if len(items) > 1 else "") + items[-1]
+            return f"{lead} {joined}."
+        return " ".join(p.text for p in parts)
+
+
+@dataclass
+class Draft:
+    sentences: list[tuple[str, int]]  # (text, passage index)
+    best_score: float
+    units: list[Unit]
+
+    @property
+    def empty(self) -> bool:
+        return not self.sentences
+
+
+def _as_item(text: str) -> str:
+    text = text.rstrip(".;, ")
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _is_fragment(sentence: Sentence) -> bool:
+    return sentence.kind in ("item", "step") and not sentence.text.endswith(_TERMINAL)
+
+
+def question_parts(question: str) -> list[set[str]]:
+    """Content terms of each part of a multi-part or comparison question."""
+    parts = [set(tokenize(p)) for p in _PART_SPLIT.split(question) if p and p.strip()]
+    return [p for p in parts if p]
+
+
+class ExtractiveComposer:
+    def __init__(self, settings: ComposerSettings | None = None) -> None:
+        self.settings = settings or ComposerSettings()
+
+    def units(self, question: str, query_vector: Vectors, passages: list[Passage]) -> list[Unit]:
+        s = self.settings
+        q_terms = set(tokenize(question))
+        units: list[Unit] = []
+        for p_idx, passage in enumerate(passages[: s.passages]):
+            sentences = passage.sentences
+            if not sentences or len(passage.sentence_vectors) != len(sentences):
+                continue
+            sims = passage.sentence_vectors @ query_vector
+            for i, sentence in enumerate(sentences):
+                text = sentence.text
+                if text.endswith(":") or len(text.split()) < MIN_WORDS and not _is_fragment(sentence):
+                    continue  # lead-ins and scraps are never answers on their own
+                indices = [i]
+                if _DANGLING.match(text):
+                    prev = i - 1
+                    if prev < 0 or sentences[prev].text.endswith(":"):
+                        continue  # its referent is not in this passage
+                    indices = [prev, i]
+                elif _is_fragment(sentence):
+                    lead = next((j for j in range(i - 1, -1, -1) if sentences[j].text.endswith(":")), None)
+                    if lead is None:
+                        continue
+                    indices = [lead, i]
+                terms = set(tokenize(" ".join(f"{sentences[j].label} {sentences[j].text}" for j in indices)))
+                lexical = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
+                score = ((1 - s.passage_weight) * float(sims[i]) + s.passage_weight * passage.dense
+                         + s.lexical_weight * lexical - s.rank_weight * p_idx)
+                units.append(Unit(p_idx, indices, sentences, passage.sentence_vectors, score, terms))
+        units.sort(key=lambda u: -u.score)
+        return units
+
+    def compose(self, question: str, query_vector: Vectors, passages: list[Passage]) -> Draft:
+        s = self.settings
+        units = self.units(question, query_vector, passages)
+        if not units or units[0].score < s.answer_floor:
+            return Draft([], units[0].score if units else 0.0, units)
+        best = units[0].score
+        chosen: list[Unit] = []
+
+        def room() -> int:
+            return s.max_sentences - sum(1 + (len(u.indices) - 1) // 3 if u.is_list else len(u.indices)
+                                         for u in chosen)
+
+        def add(unit: Unit) -> bool:
+            if room() <= 0:
+                return False
+            if self._merge(unit, chosen):
+                return True
+            if self._duplicate(unit, chosen):
+                return False
+            chosen.append(unit)
+            return True
+
+        add(units[0])
+        for unit in units[1:]:
+            if unit.score < best - s.keep_margin or unit.score < s.answer_floor - s.keep_margin:
+                break
+            add(unit)
+        # Each part of a comparison or multi-part question gets its own best sentence.
+        parts = question_parts(question)
+        if len(parts) > 1:
+            for terms in parts:
+                distinct = terms - set().union(*(p for p in parts if p is not terms))
+                if not distinct or any(distinct & u.terms for u in chosen):
+                    continue
+                match = next((u for u in units if distinct & u.terms and u.score >= s.answer_floor - 0.1), None)
+                if match is not None:
+                    add(match)
+        # A lone sentence reads as a fragment: add the best neighbour that still fits.
+        if len(chosen) < s.min_sentences:
+            for unit in units[1:]:
+                if unit.score < s.answer_floor - s.keep_margin or len(chosen) >= s.min_sentences:
+                    break
+                add(unit)
+        head, rest = chosen[0], sorted(chosen[1:], key=lambda u: (passages[u.passage].source,
+                                                                  passages[u.passage].position, u.index))
+        ordered = [head, *rest]
+        return Draft([(u.text(), u.passage) for u in ordered], best, units)
+
+    def _duplicate(self, unit: Unit, chosen: list[Unit]) -> bool:
+        own = unit.all_vectors[[unit.index]]
+        for other in chosen:
+            if unit.parts[-1].text in {p.text for p in other.parts}:
+                return True
+            if float(np.max(own @ other.vectors.T)) >= self.settings.duplicate_cosine:
+                return True
+        return False
+
+    @staticmethod
+    def _merge(unit: Unit, chosen: list[Unit]) -> bool:
+        """A unit overlapping one already chosen from the same passage extends it instead:
+        list items join their list's quote, a sentence joins the sentence it leans on."""
+        for other in chosen:
+            if other.passage != unit.passage or other.is_list != unit.is_list:
+                continue
+            if unit.is_list and other.indices[0] == unit.indices[0] or (
+                not unit.is_list and set(unit.indices) & set(other.indices)
+            ):
+                other.indices = sorted({*other.indices, *unit.indices})
+                return True
+        return False

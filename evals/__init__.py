@@ -1,0 +1,1 @@
+"""Regression question sets and the runner that gates releases."""

@@ -1,0 +1,1 @@
+"""Safety layer: policy data, input and output checks, finalization of every reply."""
