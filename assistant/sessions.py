@@ -50,6 +50,7 @@ class SessionStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=10)
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes, cheap per turn
             conn.execute("PRAGMA busy_timeout=10000")
             if not self._ready:
                 conn.executescript(SCHEMA)

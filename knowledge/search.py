@@ -6,7 +6,7 @@ import base64
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -71,7 +71,12 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int)
 class HybridSearcher:
     def __init__(self, store: ChromaStore, embedder: Embedder, *, k_dense: int = 20, k_bm25: int = 20,
                  rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0,
-                 expander: QueryExpander | None = None) -> None:
+                 expander: QueryExpander | None = None, pointer_ttl: float = 1.0,
+                 cache_size: int = 20_000) -> None:
+        self.pointer_ttl = pointer_ttl
+        self.cache_size = cache_size
+        self._cache: dict[str, tuple[Passage, Vectors]] = {}
+        self._cache_generation: int | None = None
         self.store = store
         self.expander = expander
         self.embedder = embedder
@@ -97,7 +102,9 @@ class HybridSearcher:
         if query_vector is None:
             query_vector = self.embedder.encode([expanded])[0]
         timings["embed_ms"] = (time.perf_counter() - started) * 1000
-        result = self.store.read_active(lambda gen: self._search(gen, expanded, k, mode, query_vector, timings))
+        result = self.store.read_active(
+            lambda gen: self._search(gen, expanded, k, mode, query_vector, timings), max_age=self.pointer_ttl
+        )
         if result is None:
             return SearchResult([], query_vector, None, timings, expanded, topic_terms(query))
         result.expanded_query = expanded
@@ -109,49 +116,60 @@ class HybridSearcher:
 
     def _search(self, gen: Generation, query: str, k: int, mode: Mode, vector: Vectors,
                 timings: dict[str, float]) -> SearchResult:
-        dim = int(vector.shape[0])
-        passages: dict[str, Passage] = {}
         t0 = time.perf_counter()
+        dense: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
-            got = self.store.query(gen.chunks, vector.tolist(), self.k_dense)
-            for rank, (cid, text, meta, dist) in enumerate(
-                zip(got["ids"], got["documents"], got["metadatas"], got["distances"], strict=True), start=1
-            ):
-                p = passage_from(cid, text, meta, dim)
-                p.dense, p.dense_rank = 1.0 - float(dist), rank
-                passages[cid] = p
+            got = self.store.query(gen.chunks, vector.tolist(), self.k_dense, include=("distances",))
+            dense = [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"], got["distances"], strict=True)]
         t1 = time.perf_counter()
-        lexical: list[tuple[str, float]] = []
         bm25 = self.bm25_for(gen)  # also the vocabulary for the coverage check
-        if mode in ("hybrid", "bm25"):
-            lexical = bm25.top(query, self.k_bm25)
+        lexical = bm25.top(query, self.k_bm25) if mode in ("hybrid", "bm25") else []
         t2 = time.perf_counter()
         fused: dict[str, float] = {}
-        for cid, p in passages.items():
-            assert p.dense_rank is not None
-            fused[cid] = self.weight_dense / (self.rrf_k + p.dense_rank)
-        bm25_rank: dict[str, tuple[int, float]] = {}
-        for rank, (cid, score) in enumerate(lexical, start=1):
-            bm25_rank[cid] = (rank, score)
+        for rank, (cid, _) in enumerate(dense, start=1):
+            fused[cid] = self.weight_dense / (self.rrf_k + rank)
+        for rank, (cid, _) in enumerate(lexical, start=1):
             fused[cid] = fused.get(cid, 0.0) + self.weight_bm25 / (self.rrf_k + rank)
         best = sorted(fused, key=lambda c: -fused[c])[:k]
-        missing = [cid for cid in best if cid not in passages]
-        if missing:
-            got = self.store.get(gen.chunks, ids=missing, include=["documents", "metadatas", "embeddings"])
-            for cid, text, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"],
-                                            strict=True):
-                p = passage_from(cid, text, meta, dim)
-                p.dense = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
-                passages[cid] = p
+        cached = self._cached(gen, best, int(vector.shape[0]))
+        dense_at = {cid: (rank, score) for rank, (cid, score) in enumerate(dense, start=1)}
+        bm25_at = {cid: (rank, score) for rank, (cid, score) in enumerate(lexical, start=1)}
         out = []
         for cid in best:
-            if cid not in passages:
+            if cid not in cached:
                 continue
-            p = passages[cid]
-            p.fused = fused[cid]
-            if cid in bm25_rank:
-                p.bm25_rank, p.bm25 = bm25_rank[cid]
+            template, chunk_vector = cached[cid]
+            p = replace(template, fused=fused[cid])
+            if cid in dense_at:
+                p.dense_rank, p.dense = dense_at[cid]
+            else:
+                p.dense = float(np.dot(chunk_vector, vector))
+            if cid in bm25_at:
+                p.bm25_rank, p.bm25 = bm25_at[cid]
             out.append(p)
         t3 = time.perf_counter()
         timings.update(dense_ms=(t1 - t0) * 1000, bm25_ms=(t2 - t1) * 1000, fuse_ms=(t3 - t2) * 1000)
         return SearchResult(out, vector, gen.number, timings)
+
+    def _cached(self, gen: Generation, ids: list[str], dim: int) -> dict[str, tuple[Passage, Vectors]]:
+        """Parsed passages by chunk id, kept per generation: texts, sentences and vectors
+        are decoded once, not on every query."""
+        with self._lock:
+            if self._cache_generation != gen.number:
+                self._cache.clear()
+                self._cache_generation = gen.number
+            found = {cid: self._cache[cid] for cid in ids if cid in self._cache}
+        missing = [cid for cid in ids if cid not in found]
+        if missing:
+            got = self.store.get(gen.chunks, ids=missing, include=["documents", "metadatas", "embeddings"])
+            fresh = {
+                cid: (passage_from(cid, text, meta, dim), np.asarray(emb, dtype=np.float32))
+                for cid, text, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"],
+                                                strict=True)
+            }
+            with self._lock:
+                if len(self._cache) + len(fresh) > self.cache_size:
+                    self._cache.clear()
+                self._cache.update(fresh)
+            found.update(fresh)
+        return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +73,7 @@ class ChromaStore:
         self._client: ClientAPI | None = None
         self._lock = threading.Lock()
         self._collections: dict[str, Collection] = {}
+        self._pointer: tuple[float, Generation | None] | None = None
 
     @property
     def mode(self) -> str:
@@ -113,13 +115,20 @@ class ChromaStore:
                 raise StoreError(f"cannot reach the Chroma store ({self.mode}): {exc}") from None
         return self._collections[name]
 
-    def active(self) -> Generation | None:
+    def active(self, max_age: float = 0.0) -> Generation | None:
+        """The generation readers should use. ``max_age`` lets a hot path reuse a pointer read
+        that recently (safe: a replaced generation is kept until the next ingest stages)."""
+        now = time.monotonic()
+        if max_age and self._pointer is not None and now - self._pointer[0] <= max_age:
+            return self._pointer[1]
         got = self._meta().get(ids=[POINTER_ID], include=["metadatas"])
         metadatas = got.get("metadatas") or []
-        if not metadatas or metadatas[0] is None:
-            return None
-        meta = metadatas[0]
-        return Generation(int(str(meta["generation"])), str(meta["chunks"]), str(meta["docs"]))
+        gen = None
+        if metadatas and metadatas[0] is not None:
+            meta = metadatas[0]
+            gen = Generation(int(str(meta["generation"])), str(meta["chunks"]), str(meta["docs"]))
+        self._pointer = (now, gen)
+        return gen
 
     def _generation_names(self) -> dict[int, list[str]]:
         pattern = re.compile(rf"^{re.escape(self.base)}__g(\d+)(_docs)?$")
@@ -151,6 +160,7 @@ class ChromaStore:
 
         The replaced generation stays until the next ingest stages, so a reader that read
         the old pointer a moment ago can still finish its query."""
+        self._pointer = None
         self._meta().upsert(
             ids=[POINTER_ID],
             embeddings=[_PLACEHOLDER_VECTOR],
@@ -164,11 +174,11 @@ class ChromaStore:
             ],
         )
 
-    def read_active(self, read: Callable[[Generation], T]) -> T | None:
+    def read_active(self, read: Callable[[Generation], T], max_age: float = 0.0) -> T | None:
         """Run ``read`` on the active generation; if it vanished under us (replaced twice
         while we read), follow the pointer once more."""
         for attempt in range(2):
-            gen = self.active()
+            gen = self.active(max_age if attempt == 0 else 0.0)
             if gen is None:
                 return None
             try:
@@ -234,10 +244,9 @@ class ChromaStore:
     def count(self, name: str) -> int:
         return int(self.collection(name).count())
 
-    def query(self, name: str, vector: list[float], k: int) -> dict[str, Any]:
-        result = self.collection(name).query(
-            query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
-        )
+    def query(self, name: str, vector: list[float], k: int,
+              include: tuple[str, ...] = ("documents", "metadatas", "distances")) -> dict[str, Any]:
+        result = self.collection(name).query(query_embeddings=[vector], n_results=k, include=list(include))
         return {key: (value[0] if value else []) for key, value in result.items() if isinstance(value, list)}
 
     def disk_bytes(self) -> int | None:

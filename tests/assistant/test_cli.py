@@ -64,3 +64,32 @@ def test_a_broken_setting_is_one_line_without_a_traceback(tmp_path: Path) -> Non
 def test_sources_on_an_empty_index_says_so(tmp_path: Path) -> None:
     result = faq("sources", data_dir=tmp_path / "var")
     assert result.returncode == 0 and "the index is empty" in result.stdout
+
+
+@pytest.mark.slow
+def test_ask_json_and_a_batch_file_in_one_process(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    assert faq("ingest", "--quiet", data_dir=data).returncode == 0
+    single = faq("ask", "Do I stay overnight?", "--json", data_dir=data)
+    reply = json.loads(single.stdout)
+    assert reply["action"] == "answer" and reply["answer"].endswith(reply["disclaimer"])
+    assert set(reply) == {"turn_id", "session_id", "action", "category", "answer", "disclaimer",
+                          "consultation", "sources"}
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        json.dumps({"id": "a", "turns": ["Tell me about the fibrin procedure", "how long does it take to work?"]})
+        + "\nnot json\n" + json.dumps({"id": "b", "turns": ["How much does it cost?"]}) + "\n"
+    )
+    batch = faq("ask", "--file", str(cases), "--trace", data_dir=data)
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [(d["id"], d["turn"]) for d in lines] == [("a", 0), ("a", 1), ("b", 0)]
+    assert lines[0]["session_id"] == lines[1]["session_id"] != lines[2]["session_id"]
+    assert "fibrin procedure" in lines[1]["trace"]["standalone_query"]
+    assert lines[2]["action"] == "no_answer"
+    assert "line 2: not a case" in batch.stderr and batch.returncode == 1
+
+
+def test_ask_with_an_empty_question_explains_itself(tmp_path: Path) -> None:
+    result = faq("ask", "   ", data_dir=tmp_path / "var")
+    assert result.returncode == 2 and "Please type a question" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,198 @@
+"""Retrieval and answer benchmark (issue: grounded answers). Prints figures; asserts nothing.
+
+    python benchmarks/retrieval_bench.py [--work DIR] [--full-index DIR] [--sample N]
+
+1. Retrieval quality on MedQuAD: each question should retrieve its own answer document.
+   recall@1, recall@5 and MRR@10 for BM25 alone, dense alone and the product's hybrid, on
+   the 199-pair spine subset and on all 16,407 (the index built by ingest_bench.py, passed
+   with --full-index; every question, or --sample N of them).
+2. Answer latency in-process over 50 clinic questions: p50/p95 and their ratio to one query
+   embedding timed in the same run.
+3. The in-domain question set (evals/sets/clinic_faq.yaml): answers that contain their facts
+   and cite the right section; the out-of-scope set: replies that say "not in our materials";
+   and the calibration of the answer floor on both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.settings import load_settings  # noqa: E402
+from assistant.wiring import Services  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    MEDQUAD_ALL,
+    MEDQUAD_SPINE,
+    ROOT,
+    percentile,
+    read_jsonl,
+    safe_name,
+    write_json,
+    write_medquad_docs,
+)
+
+MODES = ("bm25", "dense", "hybrid")
+
+
+def retrieval_quality(svc: Services, rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
+    svc.embedder.encode(["warm up"])
+    vectors = svc.embedder.encode([r["question"] for r in rows])
+    figures: dict[str, Any] = {}
+    for mode in MODES:
+        r1 = r5 = mrr = 0.0
+        started = time.perf_counter()
+        for row, vector in zip(rows, vectors, strict=True):
+            target = safe_name(row["id"]) + ".txt"
+            result = svc.searcher.search(row["question"], 20, mode=mode, query_vector=vector)
+            docs: list[str] = []
+            for p in result.passages:
+                name = Path(p.source).name
+                if name not in docs:
+                    docs.append(name)
+            rank = docs.index(target) + 1 if target in docs[:10] else 0
+            r1 += rank == 1
+            r5 += 0 < rank <= 5
+            mrr += 1 / rank if rank else 0
+        n = len(rows)
+        figures[mode] = {"recall@1": round(r1 / n, 4), "recall@5": round(r5 / n, 4), "mrr@10": round(mrr / n, 4),
+                         "ms_per_query": round((time.perf_counter() - started) * 1000 / n, 2)}
+        f = figures[mode]
+        print(f"{label:>22} {mode:>6}: recall@1 {f['recall@1']:.3f}  recall@5 {f['recall@5']:.3f}  "
+              f"MRR@10 {f['mrr@10']:.3f}  ({f['ms_per_query']:.1f} ms/query)")
+    best_single = max(figures["bm25"]["recall@5"], figures["dense"]["recall@5"])
+    gain = 100 * (figures["hybrid"]["recall@5"] - best_single)
+    print(f"{label:>22}  hybrid recall@5 gain over the better single method: {gain:+.1f} points (target >= +3)")
+    figures["hybrid_gain_points"] = round(gain, 1)
+    return figures
+
+
+def spine_index(work: Path) -> Services:
+    rows = read_jsonl(MEDQUAD_SPINE)
+    folder = work / "spine_docs"
+    write_medquad_docs(rows, folder)
+    svc = Services(load_settings(data_dir=work / "spine-var", collection="spine", model_cache_dir=work / "models"))
+    svc.ingestor.ingest([folder], progress=False)
+    return svc
+
+
+def clinic_services(work: Path) -> Services:
+    svc = Services(load_settings(data_dir=work / "clinic-var", model_cache_dir=work / "models"))
+    svc.ingestor.ingest([svc.settings.docs_dir], progress=False)
+    return svc
+
+
+def answer_latency(svc: Services) -> dict[str, Any]:
+    cases = yaml.safe_load((ROOT / "evals" / "sets" / "clinic_faq.yaml").read_text())["cases"]
+    questions = [c["turns"][-1] for c in cases][:50]
+    for q in questions[:5]:
+        svc.assistant.ask(q)
+    embed, total = [], []
+    for q in questions:
+        start = time.perf_counter()
+        svc.embedder.encode([q])
+        embed.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        svc.assistant.ask(q)
+        total.append((time.perf_counter() - start) * 1000)
+    e50, p50, p95 = percentile(embed, 50), percentile(total, 50), percentile(total, 95)
+    print(f"one query embedding p50 {e50:.2f} ms; answer p50 {p50:.2f} ms ({p50 / e50:.2f}x), "
+          f"p95 {percentile(total, 95):.2f} ms ({p95 / e50:.2f}x)  (target p50 <= 3x)")
+    return {"questions": len(questions), "embedding_p50_ms": round(e50, 2), "answer_p50_ms": round(p50, 2),
+            "answer_p95_ms": round(p95, 2), "p50_ratio": round(p50 / e50, 2), "p95_ratio": round(p95 / e50, 2)}
+
+
+def question_sets(svc: Services) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    scores: dict[str, list[float]] = {"in_domain": [], "out_of_scope": []}
+    for name, kind in (("clinic_faq", "in_domain"), ("out_of_scope", "out_of_scope")):
+        cases = yaml.safe_load((ROOT / "evals" / "sets" / f"{name}.yaml").read_text())["cases"]
+        passed = facts = sections = 0
+        for case in cases:
+            response = svc.assistant.ask(case["turns"][-1])
+            assert response.trace is not None
+            scores[kind].append(float(response.trace.get("best_sentence_score", 0.0)))
+            expect = case["expect"]
+            text = response.answer.split("\n\n")[0].lower()
+            if response.action not in expect["action"]:
+                continue
+            if response.action != "answer":
+                passed += 1
+                continue
+            has_facts = all(any(a.lower() in text for a in g) for g in expect.get("must_mention", []))
+            cites = any(s.section in expect.get("sections", []) for s in response.sources)
+            facts += has_facts
+            sections += cites
+            passed += has_facts and cites
+        out[name] = {"cases": len(cases), "passed": passed}
+        if kind == "in_domain":
+            out[name].update(contain_facts=facts, cite_right_section=sections)
+            print(f"in-domain set: {passed}/{len(cases)} pass ({facts} contain their facts, "
+                  f"{sections} cite a right section)")
+        else:
+            print(f"out-of-scope set: {passed}/{len(cases)} say the materials do not cover it")
+    # Calibration: the floor that best separates in-domain from unrelated health questions
+    # (MedQuAD questions on other conditions), by best sentence score alone.
+    random.seed(11)
+    negatives = [r["question"] for r in random.sample(read_jsonl(MEDQUAD_ALL), 150)]
+    neg_scores = []
+    refused = 0
+    for q in negatives:
+        response = svc.assistant.ask(q)
+        assert response.trace is not None
+        neg_scores.append(float(response.trace.get("best_sentence_score", 0.0)))
+        refused += response.action == "no_answer"
+    pos = scores["in_domain"]
+    best = max((sum(s >= t for s in pos) + sum(s < t for s in neg_scores), t)
+               for t in [x / 100 for x in range(10, 80)])
+    current = svc.settings.answer_floor
+    acc = (sum(s >= current for s in pos) + sum(s < current for s in neg_scores)) / (len(pos) + len(neg_scores))
+    print(f"answer floor {current:.2f}: in-domain kept {sum(s >= current for s in pos)}/{len(pos)}, unrelated "
+          f"MedQuAD questions below it {sum(s < current for s in neg_scores)}/{len(neg_scores)} "
+          f"(accuracy {acc:.3f}; the best single threshold on this data is {best[1]:.2f})")
+    print(f"the whole pipeline (floor, unknown topic words, required facts) says 'not in our materials' to "
+          f"{refused}/{len(negatives)} unrelated MedQuAD questions")
+    out["calibration"] = {"answer_floor": current, "accuracy": round(acc, 4), "best_threshold": best[1],
+                          "unrelated_no_answer": refused, "unrelated_total": len(negatives)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--full-index", type=Path, default=None,
+                        help="the --work folder of ingest_bench.py, holding the 16k MedQuAD index")
+    parser.add_argument("--sample", type=int, default=0, help="questions from the full set (0: all)")
+    parser.add_argument("--out", type=Path, default=Path("bench-results/retrieval.json"))
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="faq-retrieval-"))
+    results: dict[str, Any] = {}
+    print("== 1. Retrieval quality (MedQuAD: each question retrieves its own answer) ==")
+    spine = spine_index(work)
+    results["spine"] = retrieval_quality(spine, read_jsonl(MEDQUAD_SPINE), "spine subset (199)")
+    if args.full_index:
+        full = Services(load_settings(data_dir=args.full_index / "var", collection="medquad",
+                                      model_cache_dir=args.full_index / "models"), embedder=spine.embedder)
+        rows = read_jsonl(MEDQUAD_ALL)
+        if args.sample:
+            random.seed(5)
+            rows = random.sample(rows, args.sample)
+        results["all"] = retrieval_quality(full, rows, f"all 16,407 ({len(rows)} q)")
+    print("\n== 2. Answer latency, in-process, clinic knowledge base ==")
+    clinic = clinic_services(work)
+    results["latency"] = answer_latency(clinic)
+    print("\n== 3. Question sets and answer-floor calibration ==")
+    results["sets"] = question_sets(clinic)
+    write_json(args.out, results)
+
+
+if __name__ == "__main__":
+    main()
