@@ -75,6 +75,24 @@ def retrieval_quality(svc: Services, rows: list[dict[str, Any]], label: str) -> 
     return figures
 
 
+def clinic_section_recall(svc: Services) -> dict[str, Any]:
+    """On the product's own data: does each in-domain question retrieve a passage from one of
+    its expected sections (recall@1, @3), per retrieval mode?"""
+    cases = yaml.safe_load((ROOT / "evals" / "sets" / "clinic_faq.yaml").read_text())["cases"]
+    figures: dict[str, Any] = {}
+    for mode in MODES:
+        at1 = at3 = 0
+        for case in cases:
+            sections = [p.section for p in svc.searcher.search(case["turns"][-1], 3, mode=mode).passages]
+            expected = set(case["expect"]["sections"])
+            at1 += bool(sections[:1]) and sections[0] in expected
+            at3 += bool(expected & set(sections[:3]))
+        figures[mode] = {"section_recall@1": round(at1 / len(cases), 4), "section_recall@3": round(at3 / len(cases), 4)}
+        print(f"{'clinic set (64)':>22} {mode:>6}: section recall@1 {at1 / len(cases):.3f}  "
+              f"recall@3 {at3 / len(cases):.3f}")
+    return figures
+
+
 def spine_index(work: Path) -> Services:
     rows = read_jsonl(MEDQUAD_SPINE)
     folder = work / "spine_docs"
@@ -186,8 +204,9 @@ def main() -> None:
             random.seed(5)
             rows = random.sample(rows, args.sample)
         results["all"] = retrieval_quality(full, rows, f"all 16,407 ({len(rows)} q)")
-    print("\n== 2. Answer latency, in-process, clinic knowledge base ==")
     clinic = clinic_services(work)
+    results["clinic_sections"] = clinic_section_recall(clinic)
+    print("\n== 2. Answer latency, in-process, clinic knowledge base ==")
     results["latency"] = answer_latency(clinic)
     print("\n== 3. Question sets and answer-floor calibration ==")
     results["sets"] = question_sets(clinic)
