@@ -1,6 +1,7 @@
 """The answer pipeline, its steps written out in order:
 
-    check input -> rewrite -> retrieve -> compose -> check output -> finalize -> remember
+    check input (guardrails) -> rewrite -> retrieve (screen passages) -> compose -> check output
+    -> finalize (consultation, disclaimer) -> remember (redacted)
 
 Usage::
 
@@ -25,7 +26,10 @@ from assistant.llm import NOT_IN_MATERIALS, AnswerWriter
 from assistant.rewrite import standalone
 from assistant.sessions import SessionStore, TurnRecord
 from assistant.types import Action, Category, Consultation, Response, SourceRef
+from guardrails.pii import redact, strip_personal
+from guardrails.pipeline import Guardrails
 from guardrails.policy import Policy
+from guardrails.verdict import Verdict
 from knowledge.bm25 import topic_terms
 from knowledge.embeddings import Embedder
 from knowledge.search import HybridSearcher, Passage
@@ -79,7 +83,8 @@ def cite(text: str, n: int) -> str:
 
 class Assistant:
     def __init__(self, searcher: HybridSearcher, composer: ExtractiveComposer, sessions: SessionStore,
-                 clinic: ClinicProfile, policy: Policy, embedder: Embedder, *, passages: int = 5,
+                 clinic: ClinicProfile, policy: Policy, embedder: Embedder, guardrails: Guardrails, *,
+                 passages: int = 5,
                  max_question_chars: int = 2000, writer: AnswerWriter | None = None,
                  max_uncovered_share: float = 0.5, confident_score: float = 0.55) -> None:
         self.max_uncovered_share = max_uncovered_share
@@ -90,6 +95,7 @@ class Assistant:
         self.clinic = clinic
         self.policy = policy
         self.embedder = embedder
+        self.guardrails = guardrails
         self.passages = passages
         self.max_question_chars = max_question_chars
         self.writer = writer
@@ -100,6 +106,10 @@ class Assistant:
     @property
     def disclaimer(self) -> str:
         return self.clinic.disclaimer
+
+    def error_text(self, error: Exception) -> str:
+        """An input problem explained to the patient; like every reply, it ends with the disclaimer."""
+        return f"{error}\n\n{self.disclaimer}"
 
     def consultation(self) -> Consultation:
         return Consultation(text=self.policy.messages.consultation.format(**self._fields),
@@ -112,47 +122,72 @@ class Assistant:
         session_id = session_id or uuid.uuid4().hex[:16]
         trace: dict[str, Any] = {}
 
-        # 1. check input
+        # 1. check input: readable, then the guardrails in policy order (first that fires decides)
         text = check_input(question, self.policy, self.max_question_chars)
-
-        # 2. rewrite a follow-up into a standalone query
-        t = time.perf_counter()
         history = self.sessions.history(session_id)
-        previous = next((h.standalone for h in reversed(history) if h.category == "faq"), None)
-        query = standalone(text, previous)
-        trace["standalone_query"] = query
-        trace["rewritten"] = query != text
-        timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
-
-        # 3. retrieve
-        result = self.searcher.search(query, self.passages)
-        timings.update(result.timings)
-        trace["expanded_query"] = result.expanded_query
-        trace["uncovered_terms"] = result.uncovered
-
-        # 4. compose, or say plainly that the materials do not cover it
         t = time.perf_counter()
-        draft = self.composer.compose(result.expanded_query, result.query_vector, result.passages)
-        trace["best_sentence_score"] = round(draft.best_score, 4)
-        reason = self._not_covered(query, result.uncovered, result.passages, draft)
-        if reason:
-            trace["no_answer_reason"] = reason
-            reply, used = self._no_answer(), set[int]()
+        vector = self.embedder.encode([text])[0]
+        timings["embed_message_ms"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        decision, verdicts = self.guardrails.check_input(text, [h.question for h in history], vector)
+        timings["input_checks_ms"] = (time.perf_counter() - t) * 1000
+        category: Category = decision.category if decision and decision.category else "faq"
+        query = text
+        if decision is not None and decision.action != "answer":
+            reply = Reply(decision.action, category, self.guardrails.message_for(decision).format(**self._fields), [])
         else:
-            reply, used = self._reply(query, result.passages, draft, trace, use_writer)
-        timings["compose_ms"] = (time.perf_counter() - t) * 1000
-        trace["passages"] = [{**p.trace(), "used": i in used} for i, p in enumerate(result.passages)]
+            # 2. rewrite a follow-up into a standalone query
+            previous = next((h.standalone for h in reversed(history)
+                             if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
+            query = standalone(strip_personal(text), previous)
+            trace["standalone_query"] = redact(query)
+            trace["rewritten"] = query != text
+            # 3. retrieve, 4. compose (5. check output inside)
+            reply = self._grounded_reply(text, query, vector, category, trace, timings, verdicts, use_writer)
 
-        # 5-6. check output and finalize (the guardrails layer extends these steps)
+        # 6. finalize: consultation and disclaimer on every reply
         response = self.finalize(reply, turn_id, session_id)
         timings["total_ms"] = (time.perf_counter() - started) * 1000
+        trace["verdicts"] = [v.to_dict() for v in verdicts]
         trace["timings_ms"] = {k: round(v, 2) for k, v in timings.items()}
         response.trace = trace
 
-        # 7. remember the turn for follow-ups
-        self.sessions.append(session_id, TurnRecord(turn_id, time.time(), text, query, reply.action,
-                                                    reply.category))
+        # 7. remember the turn (redacted) for follow-ups and for the conversation checks
+        self.sessions.append(session_id, TurnRecord(turn_id, time.time(), redact(text), redact(query),
+                                                    reply.action, reply.category))
         return response
+
+    def _grounded_reply(self, text: str, query: str, vector: Any, category: Category, trace: dict[str, Any],
+                        timings: dict[str, float], verdicts: list[Verdict], use_writer: bool) -> Reply:
+        result = self.searcher.search(query, self.passages, known=(text, vector))
+        timings.update(result.timings)
+        trace["expanded_query"] = redact(result.expanded_query)
+        trace["uncovered_terms"] = result.uncovered
+        passages, screened = self.guardrails.screen(result.passages)
+        verdicts.extend(screened)
+        t = time.perf_counter()
+        draft = self.composer.compose(result.expanded_query, result.query_vector, passages)
+        trace["best_sentence_score"] = round(draft.best_score, 4)
+        reason = self._not_covered(query, result.uncovered, passages, draft)
+        used: set[int] = set()
+        if reason:
+            trace["no_answer_reason"] = reason
+            reply = self._no_answer(category)
+        else:
+            sentences = self._sentences(query, passages, draft, trace, use_writer)
+            t_out = time.perf_counter()
+            cited_text = " ".join(passages[i].text for _, i in sentences)
+            keep, removed = self.guardrails.check_output([s for s, _ in sentences], cited_text, text)
+            verdicts.extend(removed)
+            timings["output_checks_ms"] = (time.perf_counter() - t_out) * 1000
+            sentences = [sentences[i] for i in keep]
+            if sentences:
+                reply, used = self._answer(sentences, passages, category)
+            else:
+                reply = Reply("no_answer", category, self.policy.messages.output_replaced.format(**self._fields), [])
+        timings["compose_ms"] = (time.perf_counter() - t) * 1000
+        trace["passages"] = [{**p.trace(), "used": i in used} for i, p in enumerate(passages)]
+        return reply
 
     def _not_covered(self, query: str, uncovered: list[str], passages: list[Passage], draft: Draft) -> str:
         """Why the clinic's materials do not answer this question, or '' when they do."""
@@ -172,15 +207,14 @@ class Assistant:
                 return f"asks for a {name.replace('_', ' ')} that the articles do not state"
         return ""
 
-    def _reply(self, query: str, passages: list[Passage], draft: Draft, trace: dict[str, Any],
-               use_writer: bool) -> tuple[Reply, set[int]]:
-        sentences = draft.sentences
+    def _sentences(self, query: str, passages: list[Passage], draft: Draft, trace: dict[str, Any],
+                   use_writer: bool) -> list[tuple[str, int]]:
         trace["composer"] = "extractive"
         if self.writer is not None and use_writer:
             written = self._written(query, passages, draft, trace)
             if written is not None:
-                sentences = written
-        return self._answer(sentences, passages)
+                return written
+        return draft.sentences
 
     def _written(self, query: str, passages: list[Passage], draft: Draft,
                  trace: dict[str, Any]) -> list[tuple[str, int]] | None:
@@ -202,7 +236,8 @@ class Assistant:
         trace["composer"] = "llm"
         return grounded.kept
 
-    def _answer(self, sentences: list[tuple[str, int]], passages: list[Passage]) -> tuple[Reply, set[int]]:
+    def _answer(self, sentences: list[tuple[str, int]], passages: list[Passage],
+                category: Category = "faq") -> tuple[Reply, set[int]]:
         numbers: dict[int, int] = {}
         parts = []
         for text, p_idx in sentences:
@@ -215,15 +250,25 @@ class Assistant:
             snippet = cited if len(cited) <= SNIPPET_CHARS else cited[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
             sources.append(SourceRef(n=n, title=p.title, url=p.url, section=p.section, snippet=snippet,
                                      score=round(p.dense, 4)))
-        return Reply("answer", "faq", " ".join(parts), sources), set(numbers)
+        body = " ".join(parts)
+        if category == "treatment_decision":  # general criteria only, never a personal determination
+            m = self.policy.messages
+            body = f"{m.treatment_decision} {m.treatment_general} {body}"
+        return Reply("answer", category, body, sources), set(numbers)
 
-    def _no_answer(self) -> Reply:
+    def _no_answer(self, category: Category = "faq") -> Reply:
+        if category == "treatment_decision":
+            return Reply("refuse", category, self.policy.messages.treatment_decision + " " +
+                         self.policy.messages.no_answer.format(**self._fields), [])
         return Reply("no_answer", "faq", self.policy.messages.no_answer.format(**self._fields), [])
 
     def finalize(self, reply: Reply, turn_id: str, session_id: str) -> Response:
-        """Every reply ends with the disclaimer; every reply carries the consultation invitation."""
-        consultation = self.consultation()
-        answer = f"{reply.body}\n\n{consultation.text}\n\n{self.disclaimer}"
+        """Every reply ends with the disclaimer; every reply except an emergency escalation
+        carries the consultation invitation (an emergency reply leads with the emergency number
+        and says nothing that could delay the patient)."""
+        consultation = None if reply.category == "emergency" else self.consultation()
+        middle = f"\n\n{consultation.text}" if consultation else ""
+        answer = f"{reply.body}{middle}\n\n{self.disclaimer}"
         return Response(turn_id=turn_id, session_id=session_id, action=reply.action, category=reply.category,
                         answer=answer, disclaimer=self.disclaimer, consultation=consultation,
                         sources=reply.sources)

@@ -185,7 +185,8 @@ def ask(ctx: click.Context, question: str | None, session_id: str | None, as_jso
                 click.echo(_dump(assistant.ask(turn, session), with_trace, id=case_id, turn=index))
             except InputError as exc:
                 failures += 1
-                click.echo(json.dumps({"id": case_id, "turn": index, "error": str(exc)}))
+                click.echo(json.dumps({"id": case_id, "turn": index, "error": str(exc),
+                                       "answer": assistant.error_text(exc)}))
     if failures:
         sys.exit(1)
 
@@ -210,4 +211,4 @@ def chat(ctx: click.Context) -> None:
         try:
             click.echo("\n" + _render(assistant.ask(question, session)))
         except InputError as exc:
-            click.echo(f"\n{exc}")
+            click.echo("\n" + assistant.error_text(exc))

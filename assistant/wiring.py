@@ -24,7 +24,9 @@ from knowledge.ingest import Ingestor
 from knowledge.expansion import QueryExpander
 from knowledge.search import HybridSearcher
 from knowledge.store import ChromaStore
+from guardrails.pipeline import Guardrails
 from guardrails.policy import Policy, load_policy
+from guardrails.semantic import ExemplarClassifier
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,10 @@ class Services:
         return load_policy(self.settings.policy_file)
 
     @cached_property
+    def guardrails(self) -> Guardrails:
+        return Guardrails(self.policy, ExemplarClassifier(self.embedder, self.policy.exemplars))
+
+    @cached_property
     def searcher(self) -> HybridSearcher:
         s = self.settings
         return HybridSearcher(self.store, self.embedder, k_dense=s.k_dense, k_bm25=s.k_bm25, rrf_k=s.rrf_k,
@@ -120,6 +126,7 @@ class Services:
     def assistant(self) -> Assistant:
         s = self.settings
         return Assistant(self.searcher, self.composer, self.sessions, self.clinic, self.policy, self.embedder,
+                         self.guardrails,
                          passages=s.passages, max_question_chars=s.max_question_chars, writer=self.writer,
                          max_uncovered_share=s.max_uncovered_share, confident_score=s.confident_score)
 

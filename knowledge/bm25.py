@@ -19,7 +19,8 @@ STOPWORDS = frozenset(
     that the their theirs them themselves then there these they this those through to too under until up very
     was we were what when where which while who whom why will with would you your yours yourself yourselves
     im ive id dont doesnt cant wont isnt arent didnt wasnt shouldnt wouldnt couldnt whats thats theres
-    get got also may might must shall us u ur pls please b4 til till vs versus""".split()
+    get got also may might must shall us u ur pls please b4 til till vs versus hi hello hey thanks thank
+    name phone email""".split()
 )
 # Words of everyday questions that say nothing about the topic: they neither make a question
 # off-topic when the articles lack them, nor need to be found in an answer.

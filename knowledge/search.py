@@ -94,11 +94,14 @@ class HybridSearcher:
                 self._bm25 = (gen.number, BM25Index(got["ids"], texts))
             return self._bm25[1]
 
-    def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid",
-               query_vector: Vectors | None = None) -> SearchResult:
+    def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid", query_vector: Vectors | None = None,
+               known: tuple[str, Vectors] | None = None) -> SearchResult:
+        """``known`` is a (text, vector) pair already embedded; reused when the query to embed is that text."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         expanded, matched = self.expander.expand(query) if self.expander else (query, [])
+        if query_vector is None and known is not None and known[0] == expanded:
+            query_vector = known[1]
         if query_vector is None:
             query_vector = self.embedder.encode([expanded])[0]
         timings["embed_ms"] = (time.perf_counter() - started) * 1000

@@ -1,0 +1,22 @@
+"""Screening retrieved passages: text inside a document that tries to instruct the assistant
+is never followed; such a passage is left out of the answer and the verdict says why."""
+
+from __future__ import annotations
+
+from guardrails.rules import CompiledCheck
+from guardrails.verdict import Verdict
+from knowledge.search import Passage
+
+
+def screen_passages(passages: list[Passage], injection: CompiledCheck) -> tuple[list[Passage], list[Verdict]]:
+    kept: list[Passage] = []
+    verdicts: list[Verdict] = []
+    for passage in passages:
+        verdict = injection.run(passage.text, [])
+        if verdict.fired:
+            verdicts.append(Verdict("passages:prompt_injection", True, None, "prompt_injection", 1.0,
+                                    verdict.rule_ids, f"passage {passage.chunk_id} ({passage.title}: {passage.section}) left out: "
+                                    f"{verdict.reason.replace('in the message', 'in its text')}"))
+        else:
+            kept.append(passage)
+    return kept, verdicts

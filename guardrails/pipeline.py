@@ -1,0 +1,66 @@
+"""The guardrails as the answer pipeline uses them: input checks in policy order (the first
+that fires decides), passage screening, output checks. Every decision is a Verdict.
+
+Usage::
+
+    decision, verdicts = guardrails.check_input(message, earlier_messages, message_vector)
+    if decision is not None and decision.action != "answer":
+        reply_text = guardrails.message_for(decision.category)
+"""
+
+from __future__ import annotations
+
+import re
+
+from guardrails.injection import screen_passages
+from guardrails.output import check_sentences
+from guardrails.policy import Policy
+from guardrails.rules import CompiledCheck
+from guardrails.semantic import ExemplarClassifier
+from guardrails.verdict import Verdict, passed
+from knowledge.embeddings import Vectors
+from knowledge.search import Passage
+
+
+class Guardrails:
+    def __init__(self, policy: Policy, classifier: ExemplarClassifier) -> None:
+        self.policy = policy
+        self.classifier = classifier
+        self.checks = [CompiledCheck.of(c) for c in policy.checks]
+        self.injection = next(c for c in self.checks if c.check.category == "prompt_injection")
+        self.output_rules = {rid: re.compile(p, re.IGNORECASE) for rid, p in policy.output_rules.items()}
+
+    def warm_up(self) -> None:
+        self.classifier.warm_up()
+
+    def check_input(self, message: str, earlier: list[str], vector: Vectors) -> tuple[Verdict | None, list[Verdict]]:
+        """Rules first, in policy order; then the semantic check, in policy order. A rule is
+        more precise than a resemblance, so "pills saved up to end things" is self-harm by
+        its rule even though it also resembles an emergency."""
+        verdicts = [check.run(message, earlier) for check in self.checks]
+        for verdict in verdicts:
+            if verdict.fired:
+                return verdict, verdicts
+        scores = self.classifier.scores(vector)
+        ordinary = self.classifier.counterweight(scores)
+        for i, check in enumerate(self.checks):
+            category = check.check.category
+            limits = self.policy.semantic.categories.get(category)
+            if limits is None:
+                continue
+            score, exemplar = scores.get(category, (-1.0, ""))
+            if score >= limits.threshold and score - ordinary >= limits.margin:
+                verdicts[i] = Verdict(verdicts[i].check, True, check.check.action, category, score, (exemplar,),
+                                      f"close to exemplar {exemplar} ({score:.2f}; ordinary questions {ordinary:.2f})")
+                return verdicts[i], verdicts
+            verdicts[i] = passed(verdicts[i].check, f"no rule matched; nearest exemplar {score:.2f}", score)
+        return None, verdicts
+
+    def screen(self, passages: list[Passage]) -> tuple[list[Passage], list[Verdict]]:
+        return screen_passages(passages, self.injection)
+
+    def check_output(self, sentences: list[str], passages_text: str, message: str) -> tuple[list[int], list[Verdict]]:
+        return check_sentences(sentences, passages_text, message, self.output_rules)
+
+    def message_for(self, verdict: Verdict) -> str:
+        return str(getattr(self.policy.messages, verdict.message or str(verdict.category)))
