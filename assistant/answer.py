@@ -39,6 +39,16 @@ SNIPPET_CHARS = 220
 
 
 @dataclass(frozen=True)
+class Search:
+    """The retrieval query, already expanded and embedded."""
+
+    query: str
+    expanded: str
+    matched: list[str]
+    vector: Any
+
+
+@dataclass(frozen=True)
 class Reply:
     """What a step decided, before finalization adds consultation and disclaimer."""
 
@@ -122,28 +132,37 @@ class Assistant:
         session_id = session_id or uuid.uuid4().hex[:16]
         trace: dict[str, Any] = {}
 
-        # 1. check input: readable, then the guardrails in policy order (first that fires decides)
+        # 1. check input: readable, then the guardrails in policy order (first that fires decides).
+        # The follow-up rewrite and the query expansion are text work, done first, so that the
+        # message and the retrieval query are embedded together in one call.
         text = check_input(question, self.policy, self.max_question_chars)
         history = self.sessions.history(session_id)
         t = time.perf_counter()
-        vector = self.embedder.encode([text])[0]
-        timings["embed_message_ms"] = (time.perf_counter() - t) * 1000
+        previous = next((h.standalone for h in reversed(history)
+                         if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
+        query = standalone(strip_personal(text), previous)
+        expanded, matched = self.searcher.expand(query)
+        timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        decision, verdicts = self.guardrails.check_input(text, [h.question for h in history], vector)
+        # The guardrails judge the patient's own words; retrieval uses the expanded standalone
+        # query. When they differ, both are embedded in one call.
+        texts = [text] if expanded == text else [text, expanded]
+        vectors = self.embedder.encode(texts)
+        timings["embed_ms"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        decision, verdicts = self.guardrails.check_input(text, [h.question for h in history], vectors[0])
         timings["input_checks_ms"] = (time.perf_counter() - t) * 1000
         category: Category = decision.category if decision and decision.category else "faq"
-        query = text
         if decision is not None and decision.action != "answer":
+            query = text
             reply = Reply(decision.action, category, self.guardrails.message_for(decision).format(**self._fields), [])
         else:
-            # 2. rewrite a follow-up into a standalone query
-            previous = next((h.standalone for h in reversed(history)
-                             if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
-            query = standalone(strip_personal(text), previous)
+            # 2. the standalone query (a follow-up rewritten from the conversation)
             trace["standalone_query"] = redact(query)
             trace["rewritten"] = query != text
             # 3. retrieve, 4. compose (5. check output inside)
-            reply = self._grounded_reply(text, query, vector, category, trace, timings, verdicts, use_writer)
+            search = Search(query, expanded, matched, vectors[-1])
+            reply = self._grounded_reply(text, search, category, trace, timings, verdicts, use_writer)
 
         # 6. finalize: consultation and disclaimer on every reply
         response = self.finalize(reply, turn_id, session_id)
@@ -157,9 +176,11 @@ class Assistant:
                                                     reply.action, reply.category))
         return response
 
-    def _grounded_reply(self, text: str, query: str, vector: Any, category: Category, trace: dict[str, Any],
+    def _grounded_reply(self, text: str, search: Search, category: Category, trace: dict[str, Any],
                         timings: dict[str, float], verdicts: list[Verdict], use_writer: bool) -> Reply:
-        result = self.searcher.search(query, self.passages, known=(text, vector))
+        query = search.query
+        result = self.searcher.search(query, self.passages, query_vector=search.vector,
+                                      expansion=(search.expanded, search.matched))
         timings.update(result.timings)
         trace["expanded_query"] = redact(result.expanded_query)
         trace["uncovered_terms"] = result.uncovered

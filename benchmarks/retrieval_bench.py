@@ -43,15 +43,26 @@ from benchmarks.common import (  # noqa: E402
 MODES = ("bm25", "dense", "hybrid")
 
 
+def same_question_answers(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """MedQuAD often has several answers to the very same question text (21% of all rows):
+    for the lenient figure, any of them counts."""
+    by_text: dict[str, set[str]] = {}
+    for row in read_jsonl(MEDQUAD_ALL):
+        by_text.setdefault(row["question"].strip().lower(), set()).add(safe_name(row["id"]) + ".txt")
+    return by_text
+
+
 def retrieval_quality(svc: Services, rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
     svc.embedder.encode(["warm up"])
     vectors = svc.embedder.encode([r["question"] for r in rows])
+    equivalent = same_question_answers(rows)
     figures: dict[str, Any] = {}
     for mode in MODES:
-        r1 = r5 = mrr = 0.0
+        r1 = r5 = mrr = lenient5 = 0.0
         started = time.perf_counter()
         for row, vector in zip(rows, vectors, strict=True):
             target = safe_name(row["id"]) + ".txt"
+            same = equivalent.get(row["question"].strip().lower(), {target})
             result = svc.searcher.search(row["question"], 20, mode=mode, query_vector=vector)
             docs: list[str] = []
             for p in result.passages:
@@ -59,15 +70,18 @@ def retrieval_quality(svc: Services, rows: list[dict[str, Any]], label: str) -> 
                 if name not in docs:
                     docs.append(name)
             rank = docs.index(target) + 1 if target in docs[:10] else 0
+            lenient5 += bool(same & set(docs[:5]))
             r1 += rank == 1
             r5 += 0 < rank <= 5
             mrr += 1 / rank if rank else 0
         n = len(rows)
         figures[mode] = {"recall@1": round(r1 / n, 4), "recall@5": round(r5 / n, 4), "mrr@10": round(mrr / n, 4),
+                         "recall@5_any_answer_to_same_question": round(lenient5 / n, 4),
                          "ms_per_query": round((time.perf_counter() - started) * 1000 / n, 2)}
         f = figures[mode]
         print(f"{label:>22} {mode:>6}: recall@1 {f['recall@1']:.3f}  recall@5 {f['recall@5']:.3f}  "
-              f"MRR@10 {f['mrr@10']:.3f}  ({f['ms_per_query']:.1f} ms/query)")
+              f"MRR@10 {f['mrr@10']:.3f}  (same-question recall@5 {f['recall@5_any_answer_to_same_question']:.3f}; "
+              f"{f['ms_per_query']:.1f} ms/query)")
     best_single = max(figures["bm25"]["recall@5"], figures["dense"]["recall@5"])
     gain = 100 * (figures["hybrid"]["recall@5"] - best_single)
     print(f"{label:>22}  hybrid recall@5 gain over the better single method: {gain:+.1f} points (target >= +3)")
@@ -109,23 +123,33 @@ def clinic_services(work: Path) -> Services:
 
 
 def answer_latency(svc: Services) -> dict[str, Any]:
+    """The answerer alone (expand, embed once, retrieve, compose) and the whole pipeline
+    (guardrails, sessions, trace, finalize), each against one query embedding, same run."""
     cases = yaml.safe_load((ROOT / "evals" / "sets" / "clinic_faq.yaml").read_text())["cases"]
     questions = [c["turns"][-1] for c in cases][:50]
     for q in questions[:5]:
         svc.assistant.ask(q)
-    embed, total = [], []
+    embed, answerer, total = [], [], []
     for q in questions:
         start = time.perf_counter()
         svc.embedder.encode([q])
         embed.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
+        result = svc.searcher.search(q, svc.settings.passages)
+        svc.composer.compose(result.expanded_query, result.query_vector, result.passages)
+        answerer.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
         svc.assistant.ask(q)
         total.append((time.perf_counter() - start) * 1000)
-    e50, p50, p95 = percentile(embed, 50), percentile(total, 50), percentile(total, 95)
-    print(f"one query embedding p50 {e50:.2f} ms; answer p50 {p50:.2f} ms ({p50 / e50:.2f}x), "
-          f"p95 {percentile(total, 95):.2f} ms ({p95 / e50:.2f}x)  (target p50 <= 3x)")
-    return {"questions": len(questions), "embedding_p50_ms": round(e50, 2), "answer_p50_ms": round(p50, 2),
-            "answer_p95_ms": round(p95, 2), "p50_ratio": round(p50 / e50, 2), "p95_ratio": round(p95 / e50, 2)}
+    e50 = percentile(embed, 50)
+    out: dict[str, Any] = {"questions": len(questions), "embedding_p50_ms": round(e50, 2)}
+    for name, values in (("answerer", answerer), ("full_pipeline", total)):
+        p50, p95 = percentile(values, 50), percentile(values, 95)
+        print(f"{name:>14}: p50 {p50:.2f} ms ({p50 / e50:.2f}x one query embedding of {e50:.2f} ms), "
+              f"p95 {p95:.2f} ms ({p95 / e50:.2f}x)  (target p50 <= 3x)")
+        out[name] = {"p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "p50_ratio": round(p50 / e50, 2),
+                     "p95_ratio": round(p95 / e50, 2)}
+    return out
 
 
 def question_sets(svc: Services) -> dict[str, Any]:

@@ -9,7 +9,7 @@ Usage::
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.types import Action, Category
@@ -27,10 +27,8 @@ class Verdict:
     message: str = ""  # the policy message key for the reply, when it is not the category's
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["rule_ids"] = list(self.rule_ids)
-        data["confidence"] = round(self.confidence, 4)
-        return data
+        return {"check": self.check, "fired": self.fired, "action": self.action, "category": self.category,
+                "confidence": round(self.confidence, 4), "rule_ids": list(self.rule_ids), "reason": self.reason}
 
 
 def passed(check: str, reason: str = "", confidence: float = 0.0) -> Verdict:

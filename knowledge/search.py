@@ -94,14 +94,16 @@ class HybridSearcher:
                 self._bm25 = (gen.number, BM25Index(got["ids"], texts))
             return self._bm25[1]
 
+    def expand(self, query: str) -> tuple[str, list[str]]:
+        """The query with the synonym file's article words added, and the phrases that matched."""
+        return self.expander.expand(query) if self.expander else (query, [])
+
     def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid", query_vector: Vectors | None = None,
-               known: tuple[str, Vectors] | None = None) -> SearchResult:
-        """``known`` is a (text, vector) pair already embedded; reused when the query to embed is that text."""
+               expansion: tuple[str, list[str]] | None = None) -> SearchResult:
+        """``query_vector`` and ``expansion``, when given, are those of this query, computed by the caller."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        expanded, matched = self.expander.expand(query) if self.expander else (query, [])
-        if query_vector is None and known is not None and known[0] == expanded:
-            query_vector = known[1]
+        expanded, matched = expansion or self.expand(query)
         if query_vector is None:
             query_vector = self.embedder.encode([expanded])[0]
         timings["embed_ms"] = (time.perf_counter() - started) * 1000
