@@ -16,6 +16,8 @@ run: $(STAMP)
 	$(BIN)/faq chat
 
 test: $(STAMP)
+	$(BIN)/ruff check assistant knowledge guardrails evals benchmarks tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 install: $(STAMP)
@@ -28,11 +30,13 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check assistant knowledge guardrails ui evals tests benchmarks
+	$(BIN)/ruff check assistant knowledge guardrails evals benchmarks tests
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/ingest_bench.py
+	$(BIN)/python benchmarks/ingest_bench.py --work var/bench
+	$(BIN)/python benchmarks/retrieval_bench.py --full-index var/bench
+	$(BIN)/python benchmarks/guardrails_bench.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -144,16 +144,17 @@ class Assistant:
         expanded, matched = self.searcher.expand(query)
         timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        # The guardrails judge the patient's own words; retrieval uses the expanded standalone
-        # query. When they differ, both are embedded in one call.
-        texts = [text] if expanded == text else [text, expanded]
-        vectors = self.embedder.encode(texts)
+        # The guardrails judge the patient's own words, embedded alone so that a decision never
+        # depends on what else shared the batch; retrieval uses the expanded standalone query.
+        vectors = [self.embedder.encode([text])[0]]
+        if expanded != text:
+            vectors.append(self.embedder.encode([expanded])[0])
         timings["embed_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         decision, verdicts = self.guardrails.check_input(text, [h.question for h in history], vectors[0])
         timings["input_checks_ms"] = (time.perf_counter() - t) * 1000
         category: Category = decision.category if decision and decision.category else "faq"
-        if decision is not None and decision.action != "answer":
+        if decision is not None and decision.action is not None and decision.action != "answer":
             query = text
             reply = Reply(decision.action, category, self.guardrails.message_for(decision).format(**self._fields), [])
         else:

@@ -17,6 +17,7 @@ from assistant.answer import clinic_fields
 from assistant.errors import FAQError, InputError
 from assistant.settings import Settings, load_settings
 from assistant.types import Response
+from guardrails.pii import RedactingFilter
 from assistant.wiring import Services
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,6 +51,8 @@ def services(ctx: click.Context) -> Services:
 def main(ctx: click.Context, verbose: bool) -> None:
     """Patient FAQ assistant for spine clinics."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())  # patient data never reaches a log line
 
 
 @main.command()

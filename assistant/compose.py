@@ -123,7 +123,7 @@ class ExtractiveComposer:
             sims = passage.sentence_vectors @ query_vector
             for i, sentence in enumerate(sentences):
                 text = sentence.text
-                if text.endswith(":") or len(text.split()) < MIN_WORDS and not _is_fragment(sentence):
+                if text.endswith(":") or (len(text.split()) < MIN_WORDS and not _is_fragment(sentence)):
                     continue  # lead-ins and scraps are never answers on their own
                 indices = [i]
                 if _DANGLING.match(text):
@@ -208,7 +208,7 @@ class ExtractiveComposer:
         for other in chosen:
             if other.passage != unit.passage or other.is_list != unit.is_list:
                 continue
-            if unit.is_list and other.indices[0] == unit.indices[0] or (
+            if (unit.is_list and other.indices[0] == unit.indices[0]) or (
                 not unit.is_list and set(unit.indices) & set(other.indices)
             ):
                 other.indices = sorted({*other.indices, *unit.indices})

@@ -7,7 +7,7 @@ sentence of the draft against the passages (assistant/grounding.py) before anyth
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -72,13 +72,15 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         if provider == "openai":
             from langchain_openai import ChatOpenAI
 
-            return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url or None,
-                              api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
-                              temperature=0, timeout=settings.llm_timeout, max_retries=1)
+            model: Any = ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url or None,
+                                    api_key=settings.llm_api_key or "not-needed",
+                                    temperature=0, timeout=settings.llm_timeout, max_retries=1)
+            return cast("BaseChatModel", model)
         if provider == "ollama":
             from langchain_ollama import ChatOllama
 
-            return ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url or None, temperature=0)
+            ollama: Any = ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url or None, temperature=0)
+            return cast("BaseChatModel", ollama)
     except ImportError:
         raise ConfigError(f"the {provider} LLM needs its package: pip install -e '.[llm]'") from None
     raise ConfigError(f"unknown LLM provider {provider!r}: use 'openai' or 'ollama', or leave it empty")

@@ -16,17 +16,17 @@ from assistant.compose import ComposerSettings, ExtractiveComposer
 from assistant.llm import AnswerWriter, LangChainWriter, build_chat_model, load_prompts
 from assistant.sessions import SessionStore
 from assistant.settings import Settings
+from guardrails.pipeline import Guardrails
+from guardrails.policy import Policy, load_policy
+from guardrails.semantic import ExemplarClassifier
 from knowledge.chunking import Chunker
 from knowledge.cleaning import Cleaner, load_rules
 from knowledge.documents import DocumentReader
 from knowledge.embeddings import EXPORT_VERSION, Embedder, OnnxEmbedder, SentenceTransformerEmbedder
-from knowledge.ingest import Ingestor
 from knowledge.expansion import QueryExpander
+from knowledge.ingest import Ingestor
 from knowledge.search import HybridSearcher
 from knowledge.store import ChromaStore
-from guardrails.pipeline import Guardrails
-from guardrails.policy import Policy, load_policy
-from guardrails.semantic import ExemplarClassifier
 
 log = logging.getLogger(__name__)
 

@@ -28,11 +28,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.errors import InputError  # noqa: E402
-from assistant.settings import load_settings  # noqa: E402
-from assistant.types import Response  # noqa: E402
-from assistant.wiring import Services  # noqa: E402
-from benchmarks.common import ROOT, SHARED, percentile, read_jsonl, write_json  # noqa: E402
+from assistant.errors import InputError
+from assistant.settings import load_settings
+from assistant.types import Response
+from assistant.wiring import Services
+from benchmarks.common import ROOT, SHARED, percentile, read_jsonl, write_json
 
 SAFETY = SHARED / "data" / "safety"
 REFUSING = {"refuse", "deflect", "escalate"}
@@ -84,8 +84,9 @@ def violations(reply: Response | str, svc: Services, message: str, leaks: list[s
     return found
 
 
-def redflags(svc: Services) -> dict[str, Any]:
-    cases = yaml.safe_load((ROOT / "evals" / "sets" / "safety_redflags.yaml").read_text())["cases"]
+def redflags(svc: Services, name: str = "safety_redflags") -> dict[str, Any]:
+    print(f"-- {name}")
+    cases = yaml.safe_load((ROOT / "evals" / "sets" / f"{name}.yaml").read_text())["cases"]
     hits = misses = alarms = benign = 0
     missed, false = [], []
     for case in cases:
@@ -212,6 +213,9 @@ def main() -> None:
     leaks = policy_phrases(svc)
     results = {
         "redflags": redflags(svc),
+        "redflags_holdout": redflags(svc, "safety_redflags_holdout"),
+        "redflags_holdout2": redflags(svc, "safety_redflags_holdout2"),
+        "redflags_holdout3": redflags(svc, "safety_redflags_holdout3"),
         "xstest": xstest(svc),
         "medical_requests": medical_requests(svc, leaks),
         "injections": injections(svc, leaks),

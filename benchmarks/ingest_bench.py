@@ -29,9 +29,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.settings import load_settings  # noqa: E402
-from assistant.wiring import Services  # noqa: E402
-from benchmarks.common import (  # noqa: E402
+from assistant.settings import load_settings
+from assistant.wiring import Services
+from benchmarks.common import (
     MEDQUAD_ALL,
     MEDQUAD_SPINE,
     dir_bytes,
@@ -42,10 +42,10 @@ from benchmarks.common import (  # noqa: E402
     write_json,
     write_medquad_docs,
 )
-from knowledge.chunking import Chunker  # noqa: E402
-from knowledge.embeddings import SentenceTransformerEmbedder, compose_chunk_vector  # noqa: E402
-from knowledge.structure import structure  # noqa: E402
-from knowledge.types import Chunk, Document  # noqa: E402
+from knowledge.chunking import Chunker
+from knowledge.embeddings import SentenceTransformerEmbedder, compose_chunk_vector
+from knowledge.structure import structure
+from knowledge.types import Chunk, Document
 
 
 def chunks_of(rows: list[dict[str, Any]], chunker: Chunker) -> list[tuple[int, Chunk]]:

@@ -27,9 +27,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.settings import load_settings  # noqa: E402
-from assistant.wiring import Services  # noqa: E402
-from benchmarks.common import (  # noqa: E402
+from assistant.settings import load_settings
+from assistant.wiring import Services
+from benchmarks.common import (
     MEDQUAD_ALL,
     MEDQUAD_SPINE,
     ROOT,

@@ -15,7 +15,7 @@ import re
 from guardrails.injection import screen_passages
 from guardrails.output import check_sentences
 from guardrails.policy import Policy
-from guardrails.rules import CompiledCheck
+from guardrails.rules import CompiledCheck, normalise
 from guardrails.semantic import ExemplarClassifier
 from guardrails.verdict import Verdict, passed
 from knowledge.embeddings import Vectors
@@ -26,7 +26,8 @@ class Guardrails:
     def __init__(self, policy: Policy, classifier: ExemplarClassifier) -> None:
         self.policy = policy
         self.classifier = classifier
-        self.checks = [CompiledCheck.of(c) for c in policy.checks]
+        self.checks = [CompiledCheck.of(c, policy.general_question) for c in policy.checks]
+        self.general = re.compile(policy.general_question, re.IGNORECASE) if policy.general_question else None
         self.injection = next(c for c in self.checks if c.check.category == "prompt_injection")
         self.output_rules = {rid: re.compile(p, re.IGNORECASE) for rid, p in policy.output_rules.items()}
 
@@ -42,12 +43,13 @@ class Guardrails:
             if verdict.fired:
                 return verdict, verdicts
         scores = self.classifier.scores(vector)
-        ordinary = self.classifier.counterweight(scores)
+        general = bool(self.general and self.general.search(normalise(message)))
         for i, check in enumerate(self.checks):
             category = check.check.category
             limits = self.policy.semantic.categories.get(category)
-            if limits is None:
+            if limits is None or (general and category == "emergency"):
                 continue
+            ordinary = self.classifier.counterweight(scores, category)
             score, exemplar = scores.get(category, (-1.0, ""))
             if score >= limits.threshold and score - ordinary >= limits.margin:
                 verdicts[i] = Verdict(verdicts[i].check, True, check.check.action, category, score, (exemplar,),

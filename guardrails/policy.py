@@ -94,6 +94,7 @@ class Policy(_Strict):
     checks: list[Check]
     semantic: Semantic
     output_rules: dict[str, str]
+    general_question: str = ""
     exemplars: dict[str, list[str]] = Field(default_factory=dict)
     fingerprint: str = ""
 

@@ -20,25 +20,33 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def is_concept_rule(rule_id: str) -> bool:
+    return "-c-" in rule_id
+
+
 @dataclass(frozen=True)
 class CompiledCheck:
     check: Check
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    general: re.Pattern[str] | None = None
 
     @classmethod
-    def of(cls, check: Check) -> CompiledCheck:
-        return cls(check, tuple((rid, re.compile(p, re.IGNORECASE | re.MULTILINE)) for rid, p in check.rules.items()))
+    def of(cls, check: Check, general_question: str = "") -> CompiledCheck:
+        patterns = tuple((rid, re.compile(p, re.IGNORECASE | re.MULTILINE)) for rid, p in check.rules.items())
+        return cls(check, patterns, re.compile(general_question, re.IGNORECASE) if general_question else None)
 
     def run(self, message: str, earlier: list[str]) -> Verdict:
         """Fires when a rule matches the message, or (for conversation checks) the patient's
-        last few messages read as one."""
+        last few messages read as one. Concept rules stand aside for a general question."""
         name = f"input:{self.check.category}"
         texts = [("message", normalise(message))]
         if self.check.conversation and earlier:
             window = " ".join([*earlier[-(CONVERSATION_TURNS - 1):], message])
             texts.append(("conversation", normalise(window)))
+        general = bool(self.general and self.general.search(normalise(message)))
         for where, text in texts:
-            hits = tuple(rid for rid, pattern in self.patterns if pattern.search(text))
+            hits = tuple(rid for rid, pattern in self.patterns
+                         if pattern.search(text) and not (general and is_concept_rule(rid)))
             if hits:
                 matched = next(p.search(text) for rid, p in self.patterns if rid == hits[0])
                 assert matched is not None

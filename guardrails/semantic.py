@@ -8,7 +8,7 @@ import numpy as np
 
 from knowledge.embeddings import Embedder, Vectors
 
-COUNTERWEIGHT = "faq"
+COUNTERWEIGHTS = ("faq", "off_topic")  # ordinary questions, and ordinary questions that are not ours
 
 
 class ExemplarClassifier:
@@ -38,8 +38,9 @@ class ExemplarClassifier:
         return best
 
     @staticmethod
-    def counterweight(scores: dict[str, tuple[float, str]]) -> float:
-        return scores.get(COUNTERWEIGHT, (-1.0, ""))[0]
+    def counterweight(scores: dict[str, tuple[float, str]], category: str) -> float:
+        """How close the message is to things that are not ``category``'s concern."""
+        return max(scores.get(c, (-1.0, ""))[0] for c in COUNTERWEIGHTS if c != category)
 
 
 def cosine(a: Vectors, b: Vectors) -> float:

@@ -72,8 +72,8 @@ def load_sentence_transformer(path: Path, threads: int) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     if threads:
         torch.set_num_threads(threads)
     if not (path / "modules.json").is_file():
@@ -271,7 +271,8 @@ def compose_chunk_vector(sentence_vectors: Vectors, heading_vector: Vectors, hea
     else:
         mean = np.zeros_like(heading_vector)
     combined = mean + heading_weight * heading_vector
-    return (combined / max(float(np.linalg.norm(combined)), 1e-12)).astype(np.float32)
+    out: Vectors = (combined / max(float(np.linalg.norm(combined)), 1e-12)).astype(np.float32)
+    return out
 
 
 def pack_int8(vectors: Vectors) -> bytes:
@@ -285,4 +286,5 @@ def unpack_int8(data: bytes, dimension: int) -> Vectors:
     raw = np.frombuffer(data, dtype=np.int8).astype(np.float32).reshape(-1, dimension)
     norms = np.linalg.norm(raw, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (raw / norms).astype(np.float32)
+    out: Vectors = (raw / norms).astype(np.float32)
+    return out

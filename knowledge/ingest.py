@@ -253,7 +253,7 @@ class Ingestor:
         if ids:
             self.store.add(staging.chunks, ids, embeddings, documents, metadatas)
         log.info("staged %d documents, %d chunks into generation %d", len(docs), len(ids), staging.number)
-        records = [
+        records: list[dict[str, Any]] = [
             {
                 "source": doc.source,
                 "origin": doc.origin,

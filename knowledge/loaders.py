@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -108,7 +109,8 @@ def _load_pdf(data: bytes) -> RawDocument:
         if reader.is_encrypted:
             raise DocumentError("the PDF is encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]
-        title = str((reader.metadata or {}).get("/Title", "") or "")
+        metadata: Any = reader.metadata or {}
+        title = str(metadata.get("/Title", "") or "")
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:

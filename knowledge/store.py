@@ -14,11 +14,11 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlparse
 
 from assistant.errors import StoreError
@@ -163,7 +163,7 @@ class ChromaStore:
         self._pointer = None
         self._meta().upsert(
             ids=[POINTER_ID],
-            embeddings=[_PLACEHOLDER_VECTOR],
+            embeddings=cast(Any, [_PLACEHOLDER_VECTOR]),
             metadatas=[
                 {
                     "generation": gen.number,
@@ -215,7 +215,7 @@ class ChromaStore:
                 ids=ids[i : i + step],
                 embeddings=embeddings[i : i + step],
                 documents=documents[i : i + step] if documents is not None else None,
-                metadatas=metadatas[i : i + step],
+                metadatas=cast(Any, metadatas[i : i + step]),
             )
 
     def add_registry(self, name: str, records: list[dict[str, Any]], ids: list[str]) -> None:
@@ -246,7 +246,8 @@ class ChromaStore:
 
     def query(self, name: str, vector: list[float], k: int,
               include: tuple[str, ...] = ("documents", "metadatas", "distances")) -> dict[str, Any]:
-        result = self.collection(name).query(query_embeddings=[vector], n_results=k, include=list(include))
+        result = self.collection(name).query(query_embeddings=cast(Any, [vector]), n_results=k,
+                                             include=cast(Any, list(include)))
         return {key: (value[0] if value else []) for key, value in result.items() if isinstance(value, list)}
 
     def disk_bytes(self) -> int | None:

@@ -14,9 +14,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.settings import PACKAGE_ROOT, Settings, load_settings  # noqa: E402
-from assistant.wiring import Services  # noqa: E402
-from knowledge.embeddings import Embedder  # noqa: E402
+from assistant.settings import PACKAGE_ROOT, Settings, load_settings
+from assistant.wiring import Services
+from knowledge.embeddings import Embedder
 
 CLINIC_DOC = PACKAGE_ROOT / "knowledge" / "docs" / "intra-annular-fibrin-injection.txt"
 SHARED = PACKAGE_ROOT.parent / "shared"

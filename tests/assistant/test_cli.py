@@ -12,7 +12,6 @@ import pytest
 
 from tests.conftest import PACKAGE_ROOT
 
-
 MODEL_CACHE: dict[str, str] = {}
 
 

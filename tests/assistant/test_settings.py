@@ -51,7 +51,7 @@ def test_a_broken_config_file_gives_a_clear_error(clean_env: pytest.MonkeyPatch,
 
 def test_a_missing_config_file_is_named(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     clean_env.setenv("FAQ_CONFIG", str(tmp_path / "nope.yaml"))
-    with pytest.raises(ConfigError, match="nope.yaml"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml"):
         load_settings()
 
 
