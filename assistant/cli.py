@@ -17,8 +17,8 @@ from assistant.answer import clinic_fields
 from assistant.errors import FAQError, InputError
 from assistant.settings import Settings, load_settings
 from assistant.types import Response
-from guardrails.pii import RedactingFilter
 from assistant.wiring import Services
+from guardrails.pii import RedactingFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -21,9 +21,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.settings import load_settings  # noqa: E402
-from assistant.wiring import Services  # noqa: E402
-from benchmarks.common import ROOT, SHARED, read_jsonl  # noqa: E402
+from assistant.settings import load_settings
+from assistant.wiring import Services
+from benchmarks.common import ROOT, SHARED, read_jsonl
 
 CALIBRATION_SETS = ("safety_redflags", "safety_redflags_holdout")
 
