@@ -39,6 +39,14 @@ SNIPPET_CHARS = 220
 
 
 @dataclass(frozen=True)
+class AnswerLimits:
+    passages: int = 5  # fused passages handed to the composer
+    max_question_chars: int = 2000
+    max_uncovered_share: float = 0.5  # share of topic words unknown to the articles: not covered
+    confident_score: float = 0.55  # below it, any unknown topic word means not covered
+
+
+@dataclass(frozen=True)
 class Search:
     """The retrieval query, already expanded and embedded."""
 
@@ -94,11 +102,12 @@ def cite(text: str, n: int) -> str:
 class Assistant:
     def __init__(self, searcher: HybridSearcher, composer: ExtractiveComposer, sessions: SessionStore,
                  clinic: ClinicProfile, policy: Policy, embedder: Embedder, guardrails: Guardrails, *,
-                 passages: int = 5,
-                 max_question_chars: int = 2000, writer: AnswerWriter | None = None,
-                 max_uncovered_share: float = 0.5, confident_score: float = 0.55) -> None:
-        self.max_uncovered_share = max_uncovered_share
-        self.confident_score = confident_score
+                 limits: AnswerLimits | None = None, writer: AnswerWriter | None = None) -> None:
+        limits = limits or AnswerLimits()
+        self.passages = limits.passages
+        self.max_question_chars = limits.max_question_chars
+        self.max_uncovered_share = limits.max_uncovered_share
+        self.confident_score = limits.confident_score
         self.searcher = searcher
         self.composer = composer
         self.sessions = sessions
@@ -106,8 +115,6 @@ class Assistant:
         self.policy = policy
         self.embedder = embedder
         self.guardrails = guardrails
-        self.passages = passages
-        self.max_question_chars = max_question_chars
         self.writer = writer
         self._fields = clinic_fields(clinic)
         self._facts = {name: (re.compile(f.question, re.IGNORECASE), re.compile(f.evidence, re.IGNORECASE))

@@ -10,7 +10,7 @@ import hashlib
 import logging
 from functools import cached_property
 
-from assistant.answer import Assistant
+from assistant.answer import AnswerLimits, Assistant
 from assistant.clinic import ClinicProfile, load_clinic_profile
 from assistant.compose import ComposerSettings, ExtractiveComposer
 from assistant.llm import AnswerWriter, LangChainWriter, build_chat_model, load_prompts
@@ -125,10 +125,12 @@ class Services:
     @cached_property
     def assistant(self) -> Assistant:
         s = self.settings
-        return Assistant(self.searcher, self.composer, self.sessions, self.clinic, self.policy, self.embedder,
-                         self.guardrails,
-                         passages=s.passages, max_question_chars=s.max_question_chars, writer=self.writer,
-                         max_uncovered_share=s.max_uncovered_share, confident_score=s.confident_score)
+        return Assistant(
+            self.searcher, self.composer, self.sessions, self.clinic, self.policy, self.embedder, self.guardrails,
+            limits=AnswerLimits(passages=s.passages, max_question_chars=s.max_question_chars,
+                                max_uncovered_share=s.max_uncovered_share, confident_score=s.confident_score),
+            writer=self.writer,
+        )
 
     @cached_property
     def ingestor(self) -> Ingestor:

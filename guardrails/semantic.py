@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
-
 from knowledge.embeddings import Embedder, Vectors
 
 COUNTERWEIGHTS = ("faq", "off_topic")  # ordinary questions, and ordinary questions that are not ours
@@ -41,7 +39,3 @@ class ExemplarClassifier:
     def counterweight(scores: dict[str, tuple[float, str]], category: str) -> float:
         """How close the message is to things that are not ``category``'s concern."""
         return max(scores.get(c, (-1.0, ""))[0] for c in COUNTERWEIGHTS if c != category)
-
-
-def cosine(a: Vectors, b: Vectors) -> float:
-    return float(np.dot(a, b))

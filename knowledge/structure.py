@@ -68,10 +68,6 @@ def _list_line(line: str) -> str | None:
     return None
 
 
-def _is_list(block: str) -> bool:
-    return block.startswith("- ") or bool(re.match(r"\d{1,2}\. ", block))
-
-
 def _paragraphs(lines: list[str]) -> list[list[str]]:
     """Blocks of consecutive non-blank lines."""
     blocks: list[list[str]] = [[]]
