@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/faq chat
 
 test: $(STAMP)
-	$(BIN)/ruff check assistant knowledge guardrails evals benchmarks tests
+	$(BIN)/ruff check assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check assistant knowledge guardrails evals benchmarks tests
+	$(BIN)/ruff check assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
 
 bench: $(STAMP)

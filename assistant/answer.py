@@ -180,8 +180,11 @@ class Assistant:
         response.trace = trace
 
         # 7. remember the turn (redacted) for follow-ups and for the conversation checks
-        self.sessions.append(session_id, TurnRecord(turn_id, time.time(), redact(text), redact(query),
-                                                    reply.action, reply.category))
+        self.sessions.append(session_id, TurnRecord(
+            turn_id, time.time(), redact(text), redact(query), reply.action, reply.category,
+            answer=response.answer, sources=[s.model_dump() for s in response.sources],
+            latency_ms=round(timings["total_ms"], 2),
+        ))
         return response
 
     def _grounded_reply(self, text: str, search: Search, category: Category, trace: dict[str, Any],

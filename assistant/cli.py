@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from assistant.answer import clinic_fields
-from assistant.errors import FAQError, InputError
+from assistant.errors import ConfigError, FAQError, InputError
 from assistant.settings import Settings, load_settings
 from assistant.types import Response
 from assistant.wiring import Services
@@ -215,3 +215,27 @@ def chat(ctx: click.Context) -> None:
             click.echo("\n" + _render(assistant.ask(question, session)))
         except InputError as exc:
             click.echo("\n" + assistant.error_text(exc))
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default from settings: 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default from settings: 8000).")
+@click.option("--workers", default=None, type=int, help="Worker processes (default from settings: 1).")
+@click.pass_context
+@friendly_errors
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the HTTP API with uvicorn."""
+    import uvicorn
+
+    svc = services(ctx)
+    settings = svc.settings
+    host = host or settings.api_host
+    if host not in LOOPBACK and "PLACEHOLDER" in settings.admin_key:
+        raise ConfigError("refusing to listen on a non-loopback address with the placeholder admin key: "
+                          "set FAQ_ADMIN_KEY")
+    svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
+    uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
+                workers=workers or settings.workers, log_level="warning", proxy_headers=False)

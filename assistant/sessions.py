@@ -1,15 +1,18 @@
-"""Conversations, kept in SQLite under the data directory so that any process (a CLI call,
-another API worker) can continue a session. Bounded by turns and by idle time."""
+"""Conversations and transcripts, kept in SQLite under the data directory so that any process
+(a CLI call, another API worker) can continue a session. Bounded by turns and by idle time.
+Everything stored here is already redacted by the caller."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (
@@ -22,7 +25,16 @@ CREATE TABLE IF NOT EXISTS turns (
     category TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS turns_by_session ON turns (session_id, created);
+CREATE INDEX IF NOT EXISTS turns_by_time ON turns (created);
 """
+# Columns added after the first release; added to older databases on open.
+EXTRA_COLUMNS = {
+    "answer": "TEXT NOT NULL DEFAULT ''",
+    "sources": "TEXT NOT NULL DEFAULT '[]'",
+    "latency_ms": "REAL NOT NULL DEFAULT 0",
+    "feedback": "TEXT",
+    "feedback_comment": "TEXT",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,9 @@ class TurnRecord:
     standalone: str
     action: str
     category: str
+    answer: str = ""
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    latency_ms: float = 0.0
 
 
 class SessionStore:
@@ -53,11 +68,19 @@ class SessionStore:
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes, cheap per turn
             conn.execute("PRAGMA busy_timeout=10000")
             if not self._ready:
-                conn.executescript(SCHEMA)
+                self._migrate(conn)
                 self._ready = True
             self._local.conn = conn
         with conn:
             yield conn
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        conn.executescript(SCHEMA)
+        present = {row[1] for row in conn.execute("PRAGMA table_info(turns)")}
+        for name, kind in EXTRA_COLUMNS.items():
+            if name not in present:
+                conn.execute(f"ALTER TABLE turns ADD COLUMN {name} {kind}")
 
     def history(self, session_id: str, now: float | None = None) -> list[TurnRecord]:
         """The session's recent turns, oldest first; empty once the session has gone idle."""
@@ -74,6 +97,39 @@ class SessionStore:
 
     def append(self, session_id: str, turn: TurnRecord) -> None:
         with self._db() as db:
-            db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (session_id, turn.turn_id, turn.created, turn.question, turn.standalone,
-                        turn.action, turn.category))
+            db.execute(
+                "INSERT INTO turns (session_id, turn_id, created, question, standalone, action, category, answer, "
+                "sources, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (session_id, turn.turn_id, turn.created, turn.question, turn.standalone, turn.action, turn.category,
+                 turn.answer, json.dumps(turn.sources), turn.latency_ms),
+            )
+
+    def feedback(self, turn_id: str, rating: str, comment: str = "") -> bool:
+        """Record up/down on a stored turn; False when there is no such turn."""
+        with self._db() as db:
+            cursor = db.execute("UPDATE turns SET feedback = ?, feedback_comment = ? WHERE turn_id = ?",
+                                (rating, comment or None, turn_id))
+        return cursor.rowcount > 0
+
+    def transcripts(self, *, since: float = 0.0, action: str | None = None, category: str | None = None,
+                    feedback: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        clauses: list[str] = ["created >= ?"]
+        params: list[Any] = [since]
+        for column, value in (("action", action), ("category", category), ("feedback", feedback)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        with self._db() as db:
+            db.row_factory = sqlite3.Row
+            try:
+                rows = db.execute(f"SELECT * FROM turns WHERE {' AND '.join(clauses)} ORDER BY created DESC LIMIT ?",
+                                  (*params, limit)).fetchall()
+            finally:
+                db.row_factory = None
+        return [{**dict(row), "sources": json.loads(row["sources"] or "[]")} for row in rows]
+
+    def purge(self, older_than_days: float, now: float | None = None) -> int:
+        """Delete turns older than the retention period; returns how many were deleted."""
+        cutoff = (time.time() if now is None else now) - older_than_days * 86400
+        with self._db() as db:
+            return db.execute("DELETE FROM turns WHERE created < ?", (cutoff,)).rowcount

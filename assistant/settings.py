@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     policy_file: Path = PACKAGE_ROOT / "guardrails" / "policy.yaml"
     prompts_file: Path = PACKAGE_ROOT / "assistant" / "prompts.yaml"
 
+    # The API service (ui/api.py)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=32)
+    cors_origins: list[str] = Field(default_factory=list, description="the clinic site(s) allowed to call the API")
+    admin_key: str = Field("PLACEHOLDER-admin-key", min_length=8)
+    rate_limit_per_minute: int = Field(30, ge=1, le=100_000)
+    max_body_bytes: int = Field(16_384, ge=1024, le=10_000_000)
+    retention_days: float = Field(90, gt=0)
+
     # Optional LLM writer (off when llm_provider is empty)
     llm_provider: Literal["", "openai", "ollama"] = ""
     llm_base_url: str = ""

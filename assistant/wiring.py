@@ -43,6 +43,17 @@ class Services:
         if writer is not None:
             self.__dict__["writer"] = writer
 
+    def warm_up(self) -> None:
+        """Load the model, exemplars and store before the first request."""
+        self.embedder.encode(["warm up"])
+        self.guardrails.warm_up()
+        self.store.active()
+
+    def ready(self) -> bool:
+        """Model loaded and the store reachable with an index to answer from."""
+        self.embedder.encode(["ready?"])
+        return self.store.active(max_age=5.0) is not None
+
     @cached_property
     def clinic(self) -> ClinicProfile:
         profile = load_clinic_profile(self.settings.clinic_profile)

@@ -1,0 +1,214 @@
+"""The HTTP API as a browser or the widget meets it: a real `faq serve` on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.wiring import Services
+from tests.conftest import PACKAGE_ROOT, free_port
+
+ADMIN_KEY = "test-admin-key-123"
+SITE = "https://clinic.example"
+
+
+def start_server(data_dir: Path, models: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
+    full_env.update({"FAQ_DATA_DIR": str(data_dir), "FAQ_MODEL_CACHE_DIR": str(models), "FAQ_ADMIN_KEY": ADMIN_KEY,
+                     "FAQ_CORS_ORIGINS": json.dumps([SITE]), **env})
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=PACKAGE_ROOT,
+                            env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Any, model_cache: Path) -> Path:
+    from assistant.settings import load_settings
+
+    data = tmp_path_factory.mktemp("api") / "var"
+    svc = Services(load_settings(data_dir=data, model_cache_dir=model_cache), embedder=embedder)
+    svc.ingestor.ingest([svc.settings.docs_dir], progress=False)
+    return data
+
+
+@pytest.fixture(scope="module")
+def server(indexed: Path, model_cache: Path) -> Iterator[str]:
+    proc, url = start_server(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1000")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def chat(server: str, message: Any, **extra: Any) -> httpx.Response:
+    return httpx.post(f"{server}/v1/chat", json={"message": message, **extra}, timeout=30)
+
+
+def events(text: str) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        out.append((lines["event"], json.loads(lines["data"])))
+    return out
+
+
+@pytest.mark.slow
+def test_chat_returns_the_answer_contract_with_headers(server: str) -> None:
+    response = chat(server, "Is the procedure painful?")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"turn_id", "session_id", "action", "category", "answer", "disclaimer", "consultation",
+                         "sources"}
+    assert body["action"] == "answer" and body["answer"].endswith(body["disclaimer"]) and body["sources"]
+    assert len(response.headers["x-request-id"]) == 16
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.slow
+def test_a_follow_up_in_the_same_session_is_understood(server: str) -> None:
+    first = chat(server, "Tell me about the fibrin procedure").json()
+    follow = chat(server, "how long does it take to work?", session_id=first["session_id"]).json()
+    assert follow["session_id"] == first["session_id"] and "weeks to months" in follow["answer"]
+
+
+@pytest.mark.slow
+def test_the_stream_sends_meta_tokens_and_done_with_the_disclaimer(server: str) -> None:
+    response = httpx.post(f"{server}/v1/chat/stream", json={"message": "Do I stay overnight?"}, timeout=30)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    got = events(response.text)
+    kinds = [k for k, _ in got]
+    assert kinds[0] == "meta" and kinds[-1] == "done" and kinds.count("token") > 5
+    done = got[-1][1]
+    assert "".join(d["text"] for k, d in got if k == "token") == done["answer"]
+    assert done["answer"].endswith(done["disclaimer"]) and got[0][1]["turn_id"] == done["turn_id"]
+
+
+@pytest.mark.slow
+def test_an_emergency_is_streamed_whole_and_at_once(server: str) -> None:
+    response = httpx.post(f"{server}/v1/chat/stream", json={"message": "I can't control my bladder since today"},
+                          timeout=30)
+    got = events(response.text)
+    assert [k for k, _ in got] == ["meta", "token", "done"]
+    assert got[0][1]["action"] == "escalate"
+    assert got[1][1]["text"] == got[2][1]["answer"] and got[1][1]["text"].startswith("This could be a medical emergency")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("payload", "status", "code"), [
+    ({"message": ""}, 422, "invalid_request"),
+    ({"message": "x" * 2001}, 422, "invalid_request"),
+    ({"message": "   "}, 422, "invalid_message"),
+    ({"message": 42}, 422, "invalid_request"),
+    ({"text": "hello"}, 422, "invalid_request"),
+    ({"message": "hi", "session_id": "../../etc"}, 422, "invalid_request"),
+])
+def test_bad_requests_get_a_clear_json_error(server: str, payload: dict[str, Any], status: int, code: str) -> None:
+    response = httpx.post(f"{server}/v1/chat", json=payload, timeout=30)
+    assert response.status_code == status
+    body = response.json()
+    assert body["error"]["code"] == code and body["error"]["message"] and body["request_id"]
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.slow
+def test_huge_and_malformed_bodies_are_refused(server: str) -> None:
+    huge = httpx.post(f"{server}/v1/chat", content=b'{"message": "' + b"a" * 50_000 + b'"}',
+                      headers={"content-type": "application/json"}, timeout=30)
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "payload_too_large"
+    broken = httpx.post(f"{server}/v1/chat", content=b"{not json", headers={"content-type": "application/json"},
+                        timeout=30)
+    assert broken.status_code == 422 and "Traceback" not in broken.text
+
+
+@pytest.mark.slow
+def test_feedback_on_a_turn_is_stored_and_unknown_turns_are_404(server: str) -> None:
+    turn = chat(server, "What is fibrin?").json()["turn_id"]
+    ok = httpx.post(f"{server}/v1/feedback", json={"turn_id": turn, "rating": "down", "comment": "too long"})
+    assert ok.status_code == 200
+    missing = httpx.post(f"{server}/v1/feedback", json={"turn_id": "nope", "rating": "up"})
+    assert missing.status_code == 404
+    rows = httpx.get(f"{server}/v1/admin/transcripts", params={"feedback": "down"},
+                     headers={"X-Admin-Key": ADMIN_KEY}).json()["transcripts"]
+    assert any(r["turn_id"] == turn and r["feedback_comment"] == "too long" for r in rows)
+
+
+@pytest.mark.slow
+def test_health_readiness_and_metrics(server: str) -> None:
+    assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{server}/readyz").json() == {"status": "ready"}
+    chat(server, "I suddenly can't feel my legs")
+    text = httpx.get(f"{server}/metrics").text
+    assert 'faq_http_requests_total{path="/v1/chat"' in text
+    assert 'faq_guardrail_verdicts_total{category="emergency",check="input:emergency"}' in text
+    assert "faq_answer_seconds_bucket" in text
+    assert httpx.get(f"{server}/docs").status_code == 200
+
+
+@pytest.mark.slow
+def test_staff_endpoints_need_the_admin_key(server: str) -> None:
+    assert httpx.get(f"{server}/v1/admin/transcripts").status_code == 401
+    assert httpx.get(f"{server}/v1/admin/transcripts", headers={"X-Admin-Key": "wrong-key-000"}).status_code == 401
+    assert httpx.post(f"{server}/v1/admin/reindex").status_code == 401
+    done = httpx.post(f"{server}/v1/admin/reindex", headers={"X-Admin-Key": ADMIN_KEY}, timeout=120)
+    assert done.status_code == 200 and done.json()["unchanged"] == ["intra-annular-fibrin-injection.txt"]
+
+
+@pytest.mark.slow
+def test_stored_transcripts_are_redacted(server: str) -> None:
+    chat(server, "Hi, I'm Margaret Olsen, call me on 415-555-0134. Is it painful?")
+    rows = httpx.get(f"{server}/v1/admin/transcripts", headers={"X-Admin-Key": ADMIN_KEY}).json()["transcripts"]
+    stored = json.dumps(rows)
+    assert "Margaret" not in stored and "415-555-0134" not in stored and "[PHONE]" in stored
+
+
+@pytest.mark.slow
+def test_cors_allows_only_the_clinic_site(server: str) -> None:
+    def preflight(origin: str) -> httpx.Response:
+        return httpx.options(f"{server}/v1/chat", headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                                                           "Access-Control-Request-Headers": "content-type"})
+    assert preflight(SITE).headers.get("access-control-allow-origin") == SITE
+    assert "access-control-allow-origin" not in preflight("https://evil.example").headers
+
+
+@pytest.mark.slow
+def test_a_client_over_the_rate_limit_gets_a_friendly_429(indexed: Path, model_cache: Path) -> None:
+    proc, url = start_server(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="3")
+    try:
+        codes = [chat(url, "What is fibrin?").status_code for _ in range(5)]
+        limited = chat(url, "What is fibrin?")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+    assert limited.status_code == 429 and "a little fast" in limited.json()["error"]["message"]
+    assert limited.headers["retry-after"] == "30"
+
+
+def test_serving_on_a_public_address_with_the_placeholder_key_is_refused(tmp_path: Path,
+                                                                         make_services: Callable[..., Services]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
+    env["FAQ_DATA_DIR"] = str(tmp_path / "var")
+    result = subprocess.run([sys.executable, "-m", "assistant", "serve", "--host", "0.0.0.0", "--port", "1"],
+                            cwd=PACKAGE_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "placeholder admin key" in result.stderr

@@ -1,0 +1,1 @@
+"""Patient and staff front ends: the FastAPI service (and later the widget and the console)."""

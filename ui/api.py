@@ -1,0 +1,248 @@
+"""The HTTP API. ``create_app(settings)`` builds it; nothing lives at module level.
+
+    POST /v1/chat            the answer contract as JSON
+    POST /v1/chat/stream     Server-Sent Events: meta, token..., done (the disclaimer is streamed too)
+    POST /v1/feedback        up/down on a turn
+    GET  /healthz /readyz    process alive / model loaded and store reachable
+    GET  /metrics            Prometheus
+    POST /v1/admin/reindex, GET /v1/admin/transcripts   staff only (X-Admin-Key)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from assistant.errors import FAQError, InputError
+from assistant.settings import Settings
+from assistant.types import Response as Reply
+from assistant.wiring import Services
+from ui.schemas import ChatRequest, FeedbackRequest
+
+log = logging.getLogger("faq.api")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
+WORDS_PER_TOKEN_EVENT = 3
+
+
+class Metrics:
+    """Prometheus metrics in a registry of this app's own (no process-global state)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("faq_http_requests", "HTTP requests", ["path", "status"], registry=self.registry)
+        self.latency = Histogram("faq_answer_seconds", "Answer latency by action", ["action"], registry=self.registry,
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+        self.verdicts = Counter("faq_guardrail_verdicts", "Guardrail checks that fired", ["check", "category"],
+                                registry=self.registry)
+        self.errors = Counter("faq_errors", "Errors by kind", ["kind"], registry=self.registry)
+
+
+class RateLimiter:
+    """A sliding one-minute window per client, per worker process."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = {}
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        window = self._hits.setdefault(client, deque())
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            return False
+        window.append(now)
+        if len(self._hits) > 10_000:  # forget idle clients
+            self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] <= 60}
+        return True
+
+
+def error(status: int, code: str, message: str, request: Request, disclaimer: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}, "request_id": request.state.request_id}
+    if disclaimer:
+        body["disclaimer"] = disclaimer
+    return JSONResponse(body, status_code=status)
+
+
+def sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def stream_events(reply: Reply) -> Iterator[str]:
+    """meta first, then the text in small token events, then done with the whole reply. An
+    emergency reply is sent whole, in one token event, so nothing delays it."""
+    yield sse("meta", {"turn_id": reply.turn_id, "session_id": reply.session_id, "action": reply.action,
+                       "category": reply.category, "sources": [s.model_dump() for s in reply.sources]})
+    if reply.action == "escalate":
+        yield sse("token", {"text": reply.answer})
+    else:
+        words = reply.answer.split(" ")
+        for i in range(0, len(words), WORDS_PER_TOKEN_EVENT):
+            chunk = " ".join(words[i : i + WORDS_PER_TOKEN_EVENT])
+            yield sse("token", {"text": chunk + (" " if i + WORDS_PER_TOKEN_EVENT < len(words) else "")})
+    yield sse("done", reply.model_dump(exclude={"trace"}))
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    svc = services or Services(settings)
+    metrics = Metrics()
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(svc.warm_up)
+        yield
+
+    app = FastAPI(title="Spine clinic FAQ assistant", version="0.1.0", lifespan=lifespan)
+    app.state.services = svc
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"], max_age=600)
+
+    @app.middleware("http")
+    async def envelope(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.request_id = uuid.uuid4().hex[:16]
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            response: Response = error(413, "payload_too_large",
+                                       f"The request is larger than {settings.max_body_bytes:,} bytes.", request)
+        else:
+            try:
+                response = await call_next(request)
+            except Exception:  # never a stack trace to the client; the log has it, with the request id
+                log.exception("request %s failed", request.state.request_id)
+                metrics.errors.labels("unhandled").inc()
+                response = error(500, "internal_error", "Something went wrong on our side. Please try again.",
+                                 request, svc.clinic.disclaimer)
+        response.headers["X-Request-ID"] = request.state.request_id
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        metrics.requests.labels(request.url.path, str(response.status_code)).inc()
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        metrics.errors.labels("validation").inc()
+        return error(422, "invalid_request", f"{where}: {first.get('msg')}" if where else str(first.get("msg")),
+                     request, svc.clinic.disclaimer)
+
+    def client_key(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def rate_limited(request: Request) -> JSONResponse | None:
+        if limiter.allow(client_key(request)):
+            return None
+        metrics.errors.labels("rate_limited").inc()
+        response = error(429, "rate_limited", "You're sending messages a little fast. Please wait a moment and "
+                         "try again.", request, svc.clinic.disclaimer)
+        response.headers["Retry-After"] = "30"
+        return response
+
+    async def answer(request: Request, body: ChatRequest) -> Reply | JSONResponse:
+        limited = rate_limited(request)
+        if limited is not None:
+            return limited
+        started = time.perf_counter()
+        try:
+            reply = await run_in_threadpool(svc.assistant.ask, body.message, body.session_id)
+        except InputError as exc:
+            return error(422, "invalid_message", str(exc), request, svc.clinic.disclaimer)
+        metrics.latency.labels(reply.action).observe(time.perf_counter() - started)
+        for verdict in (reply.trace or {}).get("verdicts", []):
+            if verdict.get("fired"):
+                metrics.verdicts.labels(verdict["check"], str(verdict.get("category"))).inc()
+        log.info("request %s turn %s: %s/%s", request.state.request_id, reply.turn_id, reply.action, reply.category)
+        return reply
+
+    @app.post("/v1/chat", response_model=Reply, response_model_exclude={"trace"})
+    async def chat(request: Request, body: ChatRequest) -> Any:
+        return await answer(request, body)
+
+    @app.post("/v1/chat/stream", response_class=StreamingResponse)
+    async def chat_stream(request: Request, body: ChatRequest) -> Any:
+        reply = await answer(request, body)
+        if isinstance(reply, JSONResponse):
+            return reply
+        return StreamingResponse(stream_events(reply), media_type="text/event-stream",
+                                 headers={"X-Accel-Buffering": "no"})
+
+    @app.post("/v1/feedback")
+    async def feedback(request: Request, body: FeedbackRequest) -> Any:
+        found = await run_in_threadpool(svc.sessions.feedback, body.turn_id, body.rating, body.comment)
+        if not found:
+            return error(404, "unknown_turn", "There is no reply with that turn id.", request)
+        return {"ok": True, "turn_id": body.turn_id}
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> Any:
+        try:
+            ready = await run_in_threadpool(svc.ready)
+        except FAQError as exc:
+            return error(503, "not_ready", str(exc), request)
+        if not ready:
+            return error(503, "not_ready", "The knowledge base is empty: run `faq ingest`.", request)
+        return {"status": "ready"}
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        return PlainTextResponse(generate_latest(metrics.registry).decode(), media_type=CONTENT_TYPE_LATEST)
+
+    def staff(x_admin_key: Annotated[str | None, Header()] = None) -> None:
+        if not x_admin_key or not secrets.compare_digest(x_admin_key, settings.admin_key):
+            raise PermissionError
+
+    @app.exception_handler(PermissionError)
+    async def unauthorized(request: Request, exc: PermissionError) -> JSONResponse:
+        response = error(401, "unauthorized", "A valid X-Admin-Key header is required.", request)
+        response.headers["WWW-Authenticate"] = "X-Admin-Key"
+        return response
+
+    staff_only = [Depends(staff)]
+
+    @app.post("/v1/admin/reindex", dependencies=staff_only)
+    async def reindex() -> Any:
+        report = await run_in_threadpool(svc.ingestor.ingest, [settings.docs_dir], progress=False)
+        return {"summary": report.summary(), "ingested": report.ingested, "unchanged": report.unchanged,
+                "failed": [{"path": p, "reason": r} for p, r in report.failed], "removed": report.removed}
+
+    @app.get("/v1/admin/transcripts", dependencies=staff_only)
+    async def transcripts(action: str | None = None, category: str | None = None,
+                          feedback: str | None = None, days: float = 30, limit: int = 200) -> Any:
+        since = time.time() - days * 86400
+        rows = await run_in_threadpool(lambda: svc.sessions.transcripts(
+            since=since, action=action, category=category, feedback=feedback, limit=min(limit, 1000)))
+        return {"transcripts": rows}
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The uvicorn factory for `faq serve` (each worker builds its own app from the environment)."""
+    from assistant.settings import load_settings
+
+    return create_app(load_settings())
