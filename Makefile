@@ -5,17 +5,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Browser tests: Debian's chromium (never `playwright install`) and axe-core from the npm registry.
+BROWSER_STAMP := .tools/.installed
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install lint bench clean
+.PHONY: run chat test install browser lint bench clean
 
 run: $(STAMP)
 	$(BIN)/faq ingest --if-empty --quiet
+	$(BIN)/faq serve
+
+chat: $(STAMP)
+	$(BIN)/faq ingest --if-empty --quiet
 	$(BIN)/faq chat
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/ruff check assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -28,6 +34,14 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+browser: $(BROWSER_STAMP)
+
+$(BROWSER_STAMP):
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	mkdir -p .tools
+	npm install --no-save --silent --no-audit --no-fund --prefix .tools axe-core@4
+	touch $(BROWSER_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check assistant knowledge guardrails ui evals benchmarks tests

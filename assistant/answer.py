@@ -124,6 +124,9 @@ class Assistant:
     def disclaimer(self) -> str:
         return self.clinic.disclaimer
 
+    def greeting(self) -> str:
+        return self.policy.messages.greeting.format(**self._fields)
+
     def error_text(self, error: Exception) -> str:
         """An input problem explained to the patient; like every reply, it ends with the disclaimer."""
         return f"{error}\n\n{self.disclaimer}"

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import click
 
-from assistant.answer import clinic_fields
 from assistant.errors import ConfigError, FAQError, InputError
 from assistant.settings import Settings, load_settings
 from assistant.types import Response
@@ -201,7 +200,7 @@ def chat(ctx: click.Context) -> None:
     """Talk to the assistant in the terminal (Ctrl-D or 'quit' to leave)."""
     svc = services(ctx)
     assistant = svc.assistant
-    click.echo(svc.policy.messages.greeting.format(**clinic_fields(svc.clinic)))
+    click.echo(assistant.greeting())
     session = uuid.uuid4().hex[:16]
     while True:
         try:
@@ -238,4 +237,5 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
                           "set FAQ_ADMIN_KEY")
     svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
     uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
-                workers=workers or settings.workers, log_level="warning", proxy_headers=False)
+                workers=workers or settings.workers, log_level="warning", proxy_headers=False,
+                timeout_keep_alive=30)

@@ -57,6 +57,7 @@ class SessionStore:
         self.idle_seconds = idle_seconds
         self._local = threading.local()
         self._ready = False
+        self._migrating = threading.Lock()
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -67,9 +68,10 @@ class SessionStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes, cheap per turn
             conn.execute("PRAGMA busy_timeout=10000")
-            if not self._ready:
-                self._migrate(conn)
-                self._ready = True
+            with self._migrating:
+                if not self._ready:
+                    self._migrate(conn)
+                    self._ready = True
             self._local.conn = conn
         with conn:
             yield conn
@@ -80,7 +82,11 @@ class SessionStore:
         present = {row[1] for row in conn.execute("PRAGMA table_info(turns)")}
         for name, kind in EXTRA_COLUMNS.items():
             if name not in present:
-                conn.execute(f"ALTER TABLE turns ADD COLUMN {name} {kind}")
+                try:
+                    conn.execute(f"ALTER TABLE turns ADD COLUMN {name} {kind}")
+                except sqlite3.OperationalError as exc:  # another process added it first
+                    if "duplicate column" not in str(exc):
+                        raise
 
     def history(self, session_id: str, now: float | None = None) -> list[TurnRecord]:
         """The session's recent turns, oldest first; empty once the session has gone idle."""

@@ -18,6 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -193,6 +194,30 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         if not found:
             return error(404, "unknown_turn", "There is no reply with that turn id.", request)
         return {"ok": True, "turn_id": body.turn_id}
+
+    widget_dir = Path(__file__).resolve().parent / "widget"
+    assets = {name: (widget_dir / name).read_bytes() for name in ("widget.js", "widget.css", "demo.html")}
+
+    @app.get("/", include_in_schema=False)
+    async def demo() -> Response:
+        return Response(assets["demo.html"], media_type="text/html; charset=utf-8", headers={
+            "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                       "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"})
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget_js() -> Response:
+        return Response(assets["widget.js"], media_type="application/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300"})
+
+    @app.get("/widget.css", include_in_schema=False)
+    async def widget_css() -> Response:
+        return Response(assets["widget.css"], media_type="text/css; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300"})
+
+    @app.get("/v1/greeting")
+    async def greeting() -> dict[str, str]:
+        """The widget's opening message: what it can and cannot help with, and the emergency number."""
+        return {"greeting": svc.assistant.greeting(), "disclaimer": svc.clinic.disclaimer}
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

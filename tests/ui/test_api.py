@@ -212,3 +212,20 @@ def test_serving_on_a_public_address_with_the_placeholder_key_is_refused(tmp_pat
     result = subprocess.run([sys.executable, "-m", "assistant", "serve", "--host", "0.0.0.0", "--port", "1"],
                             cwd=PACKAGE_ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "placeholder admin key" in result.stderr
+
+
+@pytest.mark.slow
+def test_two_workers_share_sessions_and_transcripts(indexed: Path, model_cache: Path) -> None:
+    proc, url = start_server(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1000", FAQ_WORKERS="2")
+    try:
+        understood = 0
+        for _ in range(6):  # with two workers, some follow-ups land on the other worker
+            first = chat(url, "Tell me about the fibrin procedure").json()
+            follow = chat(url, "how long does it take to work?", session_id=first["session_id"]).json()
+            understood += "weeks to months" in follow["answer"]
+        rows = httpx.get(f"{url}/v1/admin/transcripts", headers={"X-Admin-Key": ADMIN_KEY}).json()["transcripts"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert understood == 6
+    assert sum(r["question"] == "how long does it take to work?" for r in rows) >= 6

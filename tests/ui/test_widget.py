@@ -1,0 +1,149 @@
+"""The chat widget in a real browser: Debian's Chromium driven by Playwright, against a real server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PACKAGE_ROOT
+from tests.ui.test_api import indexed, start_server  # noqa: F401 - the module fixture is shared
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = PACKAGE_ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = PACKAGE_ROOT / "artifacts"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site(indexed: Path, model_cache: Path) -> Iterator[str]:  # noqa: F811
+    proc, url = start_server(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1000")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 1280, "height": 860},
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any, site: str) -> Iterator[Any]:
+    page = browser.new_page()
+    page.goto(site + "/")
+    yield page
+    page.close()
+
+
+def ask(page: Any, question: str) -> Any:
+    before = page.locator(".msg.bot").count()
+    page.fill("textarea", question)
+    page.keyboard.press("Enter")
+    reply = page.locator(".msg.bot").nth(before)
+    reply.locator(".disclaimer").wait_for(timeout=20_000)
+    return reply
+
+
+def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+
+
+def test_an_in_domain_question_gets_a_streamed_cited_answer_with_the_disclaimer(page: Any) -> None:
+    page.click(".launcher")
+    reply = ask(page, "Is the procedure painful?")
+    assert "local anesthesia" in reply.inner_text()
+    disclaimer = reply.locator(".disclaimer")
+    assert disclaimer.is_visible() and "not medical advice" in disclaimer.inner_text()
+    links = reply.locator(".sources a")
+    assert links.count() >= 1 and links.first.get_attribute("href").startswith("https://")
+    assert page.locator(".book").is_visible()
+    assert reply.locator(".feedback button").count() == 2
+    assert "call 911" in page.locator(".msg.bot").first.inner_text()  # the greeting, from the policy
+    screenshot(page, "widget-desktop.png")
+
+
+def test_an_emergency_reply_is_distinct_with_a_tel_link(page: Any) -> None:
+    page.click(".launcher")
+    reply = ask(page, "I suddenly can't control my bladder and my legs are numb")
+    assert "emergency" in (reply.get_attribute("class") or "") and reply.get_attribute("role") == "alert"
+    assert reply.locator('a[href="tel:911"]').count() == 1
+    assert reply.locator(".feedback").count() == 0
+
+
+def test_the_widget_works_by_keyboard_alone(page: Any) -> None:
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.shadowRoot.activeElement.className") == "launcher"
+    page.keyboard.press("Enter")
+    assert page.locator(".panel").is_visible()
+    assert page.evaluate("document.activeElement.shadowRoot.activeElement.tagName") == "TEXTAREA"
+    page.keyboard.type("Do I stay overnight?")
+    page.keyboard.press("Enter")
+    page.locator(".msg.bot .disclaimer").first.wait_for(timeout=20_000)
+    page.keyboard.press("Escape")
+    assert not page.locator(".panel").is_visible()
+    assert page.evaluate("document.activeElement.shadowRoot.activeElement.className") == "launcher"
+    assert page.locator(".launcher").get_attribute("aria-expanded") == "false"
+
+
+def test_the_conversation_survives_a_reload_in_the_same_tab(page: Any) -> None:
+    page.click(".launcher")
+    ask(page, "What is fibrin?")
+    page.reload()
+    page.click(".launcher")
+    assert page.locator(".msg.user").first.inner_text() == "What is fibrin?"
+    assert page.locator(".msg.bot .disclaimer").count() >= 1
+
+
+def test_no_serious_accessibility_violations(page: Any) -> None:
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: run `make browser` (npm install axe-core into .tools/)")
+    page.click(".launcher")
+    ask(page, "Is the procedure painful?")
+    page.evaluate(AXE.read_text())  # via the devtools protocol: the demo page's strict CSP stays on
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["help"], len(v["nodes"])) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    assert page.locator('.log[role="log"][aria-live="polite"]').count() == 1
+
+
+def test_usable_on_a_375px_phone(browser: Any, site: str) -> None:
+    phone = browser.new_page()
+    phone.set_viewport_size({"width": 375, "height": 740})
+    try:
+        phone.goto(site + "/")
+        phone.click(".launcher")
+        box = phone.locator(".panel").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375 + 0.5
+        reply = ask(phone, "How long is the recovery?")
+        assert reply.is_visible() and phone.locator("textarea").is_visible()
+        screenshot(phone, "widget-375px.png")
+    finally:
+        phone.close()
+
+
+def test_the_widget_is_small_and_self_contained() -> None:
+    import gzip
+
+    js = (PACKAGE_ROOT / "ui" / "widget" / "widget.js").read_bytes()
+    css = (PACKAGE_ROOT / "ui" / "widget" / "widget.css").read_bytes()
+    assert len(gzip.compress(js)) + len(gzip.compress(css)) < 8_000
+    for text in (js.decode(), css.decode()):
+        assert "googleapis" not in text and "cdn" not in text.lower() and "@import" not in text
+
