@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import uuid
 from collections.abc import Callable
@@ -13,11 +12,11 @@ from typing import Any, TypeVar
 
 import click
 
+from assistant import logs
 from assistant.errors import ConfigError, FAQError, InputError
 from assistant.settings import Settings, load_settings
 from assistant.types import Response
 from assistant.wiring import Services
-from guardrails.pii import RedactingFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,9 +48,7 @@ def services(ctx: click.Context) -> Services:
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
     """Patient FAQ assistant for spine clinics."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactingFilter())  # patient data never reaches a log line
+    logs.configure(verbose)
 
 
 @main.command()
@@ -220,6 +217,17 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @main.command()
+@click.option("--days", type=float, default=None, help="Keep this many days (default: the retention setting).")
+@click.pass_context
+@friendly_errors
+def purge(ctx: click.Context, days: float | None) -> None:
+    """Delete stored conversation turns older than the retention period."""
+    svc = services(ctx)
+    keep = days if days is not None else svc.settings.retention_days
+    click.echo(f"deleted {svc.sessions.purge(keep)} turns older than {keep:g} days")
+
+
+@main.command()
 @click.option("--host", default=None, help="Address to bind (default from settings: 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default from settings: 8000).")
 @click.option("--workers", default=None, type=int, help="Worker processes (default from settings: 1).")
@@ -238,4 +246,4 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
     uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
                 workers=workers or settings.workers, log_level="warning", proxy_headers=False,
-                timeout_keep_alive=30)
+                timeout_keep_alive=30, log_config=None)

@@ -28,7 +28,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from assistant import logs
 from assistant.errors import FAQError, InputError
+from assistant.logs import REQUEST_ID
 from assistant.settings import Settings
 from assistant.types import Response as Reply
 from assistant.wiring import Services
@@ -112,6 +114,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(svc.warm_up)
+        purged = await run_in_threadpool(svc.sessions.purge, settings.retention_days)
+        log.info("started; purged %d turns older than %s days", purged, settings.retention_days)
         yield
 
     app = FastAPI(title="Spine clinic FAQ assistant", version="0.1.0", lifespan=lifespan)
@@ -122,6 +126,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @app.middleware("http")
     async def envelope(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request.state.request_id = uuid.uuid4().hex[:16]
+        REQUEST_ID.set(request.state.request_id)
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > settings.max_body_bytes:
             response: Response = error(413, "payload_too_large",
@@ -130,7 +135,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             try:
                 response = await call_next(request)
             except Exception:  # never a stack trace to the client; the log has it, with the request id
-                log.exception("request %s failed", request.state.request_id)
+                log.exception("request failed")
                 metrics.errors.labels("unhandled").inc()
                 response = error(500, "internal_error", "Something went wrong on our side. Please try again.",
                                  request, svc.clinic.disclaimer)
@@ -173,7 +178,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         for verdict in (reply.trace or {}).get("verdicts", []):
             if verdict.get("fired"):
                 metrics.verdicts.labels(verdict["check"], str(verdict.get("category"))).inc()
-        log.info("request %s turn %s: %s/%s", request.state.request_id, reply.turn_id, reply.action, reply.category)
+        log.info("turn %s: %s/%s", reply.turn_id, reply.action, reply.category)
         return reply
 
     @app.post("/v1/chat", response_model=Reply, response_model_exclude={"trace"})
@@ -270,4 +275,5 @@ def app_from_environment() -> FastAPI:
     """The uvicorn factory for `faq serve` (each worker builds its own app from the environment)."""
     from assistant.settings import load_settings
 
+    logs.configure()
     return create_app(load_settings())

@@ -229,3 +229,39 @@ def test_two_workers_share_sessions_and_transcripts(indexed: Path, model_cache: 
         proc.wait(timeout=30)
     assert understood == 6
     assert sum(r["question"] == "how long does it take to work?" for r in rows) >= 6
+
+
+@pytest.mark.slow
+def test_readiness_fails_until_there_is_an_index(tmp_path: Path, model_cache: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
+    env.update({"FAQ_DATA_DIR": str(tmp_path / "empty"), "FAQ_MODEL_CACHE_DIR": str(model_cache)})
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=PACKAGE_ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        ready = httpx.get(f"{url}/readyz", timeout=10)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert ready.status_code == 503 and "faq ingest" in ready.json()["error"]["message"]
+
+
+def test_purge_deletes_turns_older_than_the_retention(tmp_path: Path, model_cache: Path) -> None:
+    from assistant.sessions import SessionStore, TurnRecord
+
+    store = SessionStore(tmp_path / "var" / "sessions.sqlite3")
+    store.append("s", TurnRecord("old", time.time() - 40 * 86400, "q", "q", "answer", "faq"))
+    store.append("s", TurnRecord("new", time.time(), "q", "q", "answer", "faq"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
+    env.update({"FAQ_DATA_DIR": str(tmp_path / "var"), "FAQ_RETENTION_DAYS": "30"})
+    result = subprocess.run([sys.executable, "-m", "assistant", "purge"], cwd=PACKAGE_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "deleted 1 turns older than 30 days" in result.stdout
+    assert [r["turn_id"] for r in store.transcripts()] == ["new"]
