@@ -147,3 +147,25 @@ def test_the_widget_is_small_and_self_contained() -> None:
     for text in (js.decode(), css.decode()):
         assert "googleapis" not in text and "cdn" not in text.lower() and "@import" not in text
 
+
+
+def test_rate_limits_and_lost_connections_get_friendly_messages(browser: Any, site: str, page: Any) -> None:
+    page.click(".launcher")
+    # The browser's own network layer stands in for a busy server and for a dropped connection.
+    page.route("**/v1/chat/stream", lambda route: route.fulfill(
+        status=429, content_type="application/json",
+        body='{"error": {"code": "rate_limited", "message": "slow down"}, "request_id": "x"}'))
+    page.fill("textarea", "Is the procedure painful?")
+    page.keyboard.press("Enter")
+    page.locator(".notice").first.wait_for(timeout=10_000)
+    assert "a little fast" in page.locator(".notice").first.inner_text()
+    page.unroute("**/v1/chat/stream")
+    browser.set_offline(True)
+    try:
+        page.fill("textarea", "Do I stay overnight?")
+        page.keyboard.press("Enter")
+        page.locator(".notice").nth(1).wait_for(timeout=10_000)
+        assert "offline" in page.locator(".notice").nth(1).inner_text()
+    finally:
+        browser.set_offline(False)
+    assert page.locator("textarea").is_enabled() and page.locator(".send").is_enabled()
