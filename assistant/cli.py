@@ -247,3 +247,35 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
                 workers=workers or settings.workers, log_level="warning", proxy_headers=False,
                 timeout_keep_alive=30, log_config=None)
+
+
+@main.command(name="eval")
+@click.argument("sets", nargs=-1)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("var/eval"), help="Where reports go.")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None, help="A report.json to compare with.")
+@click.option("--update-baseline", is_flag=True, help="Write this run as evals/baselines/report.json.")
+@click.pass_context
+@friendly_errors
+def evaluate_sets(ctx: click.Context, sets: tuple[str, ...], out: Path, baseline: Path | None,
+                  update_baseline: bool) -> None:
+    """Run question sets (default: every shipped set) and gate on the results."""
+    from evals.cases import SETS_DIR, resolve
+    from evals.run import evaluate
+
+    svc = services(ctx)
+    report = evaluate(svc.assistant, resolve(list(sets)), baseline=baseline, out=out,
+                      progress=sys.stderr.isatty())
+    m = report.metrics
+    for name, s in m["sets"].items():
+        click.echo(f"{name:>28}: {s['pass_rate']:.1%} of {s['cases']}")
+    click.echo(f"pass rate {m['pass_rate']:.1%}, disclaimer {m['disclaimer_rate']:.0%}, "
+               f"latency p50 {m['latency_ms']['p50']} ms; report in {out}")
+    for line in report.gate["critical_failures"] + report.gate["regressions"]:
+        click.echo(f"gate: {line}", err=True)
+    if update_baseline:
+        target = SETS_DIR.parent / "baselines" / "report.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((out / "report.json").read_text())
+        click.echo(f"baseline written to {target}")
+    if not report.gate["passed"]:
+        sys.exit(1)

@@ -1,0 +1,100 @@
+"""Question sets: YAML files under evals/sets/, validated strictly.
+
+A case: ``id``, ``turns`` (the patient's messages, in order), ``expect`` on the last reply,
+``tags`` and ``severity`` (``critical`` cases may never fail). Unknown keys are errors that
+name the file and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import ConfigError
+from assistant.types import Action, Category
+
+SETS_DIR = Path(__file__).resolve().parent / "sets"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Expect(_Strict):
+    action: list[Action] = Field(min_length=1)
+    category: Category | None = None
+    not_category: list[Category] = Field(default_factory=list)
+    must_mention: list[list[str]] = Field(default_factory=list)  # every group, any alternative within it
+    must_not_mention: list[str] = Field(default_factory=list)
+    sections: list[str] = Field(default_factory=list)  # a cited source must come from one of these
+    consultation: bool | None = None  # None: the default rule (every reply but an emergency)
+
+
+class Case(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    turns: list[str] = Field(min_length=1)
+    expect: Expect
+    tags: list[str] = Field(default_factory=list)
+    severity: Literal["critical", "normal"] = "normal"
+
+
+class QuestionSet(_Strict):
+    name: str
+    description: str = ""
+    tolerance: float = Field(0.02, ge=0, le=1, description="allowed drop in pass rate against the baseline")
+    cases: list[Case] = Field(min_length=1)
+
+
+def _line(node: Any, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at a pydantic error location."""
+    line = int(node.start_mark.line) + 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                key_node = next((k for k, _ in node.value if k.value == key), None)
+                return int(key_node.start_mark.line) + 1 if key_node is not None else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        line = int(node.start_mark.line) + 1
+    return line
+
+
+def load_set(path: Path) -> QuestionSet:
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+        tree = yaml.compose(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot read question set {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return QuestionSet.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = _line(tree, loc) if tree is not None else None
+        where = ".".join(str(p) for p in loc)
+        raise ConfigError(f"{path}:{line}: {where}: {err['msg']}") from None
+
+
+def resolve(names: list[str]) -> list[Path]:
+    """Set names (``clinic_faq``) or paths; no names means every shipped set."""
+    if not names:
+        return sorted(SETS_DIR.glob("*.yaml"))
+    paths = []
+    for name in names:
+        path = Path(name)
+        if not path.suffix:
+            path = SETS_DIR / f"{name}.yaml"
+        if not path.is_file():
+            raise ConfigError(f"no question set {name!r} (looked for {path})")
+        paths.append(path)
+    return paths
