@@ -127,9 +127,13 @@ class Assistant:
     def greeting(self) -> str:
         return self.policy.messages.greeting.format(**self._fields)
 
-    def error_text(self, error: Exception) -> str:
-        """An input problem explained to the patient; like every reply, it ends with the disclaimer."""
+    def error_text(self, error: Exception | str) -> str:
+        """A problem explained to the patient; like every reply, it ends with the disclaimer."""
         return f"{error}\n\n{self.disclaimer}"
+
+    def message(self, key: str) -> str:
+        """A policy message (guardrails/policy.yaml `messages`) with the clinic's details filled in."""
+        return str(getattr(self.policy.messages, key)).format(**self._fields)
 
     def consultation(self) -> Consultation:
         return Consultation(text=self.policy.messages.consultation.format(**self._fields),

@@ -34,6 +34,9 @@ class Messages(_Strict):
     empty_question: str
     too_long: str
     unreadable: str
+    rate_limited: str
+    server_error: str
+    offline: str
     greeting: str
 
 

@@ -137,8 +137,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             except Exception:  # never a stack trace to the client; the log has it, with the request id
                 log.exception("request failed")
                 metrics.errors.labels("unhandled").inc()
-                response = error(500, "internal_error", "Something went wrong on our side. Please try again.",
-                                 request, svc.clinic.disclaimer)
+                response = error(500, "internal_error",
+                                 svc.assistant.error_text(svc.assistant.message("server_error")), request,
+                                 svc.clinic.disclaimer)
         response.headers["X-Request-ID"] = request.state.request_id
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
@@ -160,8 +161,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         if limiter.allow(client_key(request)):
             return None
         metrics.errors.labels("rate_limited").inc()
-        response = error(429, "rate_limited", "You're sending messages a little fast. Please wait a moment and "
-                         "try again.", request, svc.clinic.disclaimer)
+        response = error(429, "rate_limited", svc.assistant.error_text(svc.assistant.message("rate_limited")),
+                         request, svc.clinic.disclaimer)
         response.headers["Retry-After"] = "30"
         return response
 
@@ -173,7 +174,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         try:
             reply = await run_in_threadpool(svc.assistant.ask, body.message, body.session_id)
         except InputError as exc:
-            return error(422, "invalid_message", str(exc), request, svc.clinic.disclaimer)
+            return error(422, "invalid_message", svc.assistant.error_text(exc), request, svc.clinic.disclaimer)
         metrics.latency.labels(reply.action).observe(time.perf_counter() - started)
         for verdict in (reply.trace or {}).get("verdicts", []):
             if verdict.get("fired"):
@@ -222,7 +223,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @app.get("/v1/greeting")
     async def greeting() -> dict[str, str]:
         """The widget's opening message: what it can and cannot help with, and the emergency number."""
-        return {"greeting": svc.assistant.greeting(), "disclaimer": svc.clinic.disclaimer}
+        return {"greeting": svc.assistant.greeting(), "disclaimer": svc.clinic.disclaimer,
+                "offline": svc.assistant.error_text(svc.assistant.message("offline"))}
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -202,6 +202,7 @@ def test_a_client_over_the_rate_limit_gets_a_friendly_429(indexed: Path, model_c
         proc.wait(timeout=20)
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
     assert limited.status_code == 429 and "a little fast" in limited.json()["error"]["message"]
+    assert limited.json()["error"]["message"].endswith(limited.json()["disclaimer"])
     assert limited.headers["retry-after"] == "30"
 
 

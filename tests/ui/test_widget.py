@@ -154,7 +154,8 @@ def test_rate_limits_and_lost_connections_get_friendly_messages(browser: Any, si
     # The browser's own network layer stands in for a busy server and for a dropped connection.
     page.route("**/v1/chat/stream", lambda route: route.fulfill(
         status=429, content_type="application/json",
-        body='{"error": {"code": "rate_limited", "message": "slow down"}, "request_id": "x"}'))
+        body='{"error": {"code": "rate_limited", "message": "You are sending messages a little fast."}, '
+             '"request_id": "x"}'))
     page.fill("textarea", "Is the procedure painful?")
     page.keyboard.press("Enter")
     page.locator(".notice").first.wait_for(timeout=10_000)
@@ -165,7 +166,8 @@ def test_rate_limits_and_lost_connections_get_friendly_messages(browser: Any, si
         page.fill("textarea", "Do I stay overnight?")
         page.keyboard.press("Enter")
         page.locator(".notice").nth(1).wait_for(timeout=10_000)
-        assert "offline" in page.locator(".notice").nth(1).inner_text()
+        offline = page.locator(".notice").nth(1).inner_text()
+        assert "offline" in offline and "call 911" in offline and "not medical advice" in offline
     finally:
         browser.set_offline(False)
     assert page.locator("textarea").is_enabled() and page.locator(".send").is_enabled()

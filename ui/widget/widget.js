@@ -38,6 +38,9 @@
   panel.setAttribute("aria-labelledby", "faq-title");
 
   var state = load();
+  var words = {};  // the clinic's wording from /v1/greeting: greeting, disclaimer, offline message
+
+  function disclaimerSuffix() { return words.disclaimer ? "\n\n" + words.disclaimer : ""; }
 
   function load() {
     try { return JSON.parse(store.getItem(KEY)) || { session: null, messages: [] }; }
@@ -93,7 +96,7 @@
 
   function notice(text) {
     var div = document.createElement("div");
-    div.className = "notice";
+    div.className = "notice msg";
     div.setAttribute("role", "status");
     div.textContent = text;
     log.appendChild(div);
@@ -159,9 +162,9 @@
       if (!res.ok) {
         var body = {}; try { body = await res.json(); } catch (e) { /* not JSON */ }
         bubble.remove();
-        if (res.status === 429) notice("You're sending messages a little fast. Please wait a moment and try again.");
-        else if (res.status === 422 && body.error) notice(body.error.message);
-        else notice("Sorry, something went wrong on our side. Please try again in a moment.");
+        // The server's own wording (policy text, ending with the disclaimer); a bare fallback otherwise.
+        notice(body.error && body.error.message ? body.error.message
+          : "Sorry, something went wrong. Please try again in a moment." + disclaimerSuffix());
         return;
       }
       var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "", streamed = "";
@@ -188,8 +191,8 @@
       }
     } catch (e) {
       bubble.remove();
-      notice(navigator.onLine === false ? "You seem to be offline. Please check your connection and try again."
-        : "We couldn't reach the clinic's assistant. Please try again in a moment.");
+      notice(navigator.onLine === false && words.offline ? words.offline
+        : "We couldn't reach the clinic's assistant. Please check your connection and try again." + disclaimerSuffix());
     } finally {
       bubble.removeAttribute("aria-busy");
       send.disabled = false;
@@ -208,6 +211,7 @@
   // The clinic's greeting (policy wording, from the API), then whatever this tab already said.
   var greeting = add("bot", "");
   fetch(api + "/v1/greeting").then(function (r) { return r.json(); }).then(function (g) {
+    words = g;
     linkify(greeting, g.greeting);
   }).catch(function () { greeting.textContent = "Hello! Ask a question about our treatments."; });
   state.messages.forEach(function (m) {
