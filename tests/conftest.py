@@ -19,7 +19,6 @@ from assistant.wiring import Services
 from knowledge.embeddings import Embedder
 
 CLINIC_DOC = PACKAGE_ROOT / "knowledge" / "docs" / "intra-annular-fibrin-injection.txt"
-SHARED = PACKAGE_ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,7 @@ from assistant.logs import REQUEST_ID
 from assistant.settings import Settings
 from assistant.types import Response as Reply
 from assistant.wiring import Services
-from ui.schemas import ChatRequest, FeedbackRequest
+from ui.schemas import ChatRequest, ErrorBody, ErrorDetail, FeedbackRequest
 
 log = logging.getLogger("faq.api")
 SECURITY_HEADERS = {
@@ -81,10 +81,9 @@ class RateLimiter:
 
 
 def error(status: int, code: str, message: str, request: Request, disclaimer: str | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"error": {"code": code, "message": message}, "request_id": request.state.request_id}
-    if disclaimer:
-        body["disclaimer"] = disclaimer
-    return JSONResponse(body, status_code=status)
+    body = ErrorBody(error=ErrorDetail(code=code, message=message), request_id=request.state.request_id,
+                     disclaimer=disclaimer)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
 
 
 def sse(event: str, data: Any) -> str:

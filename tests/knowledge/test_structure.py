@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from assistant.settings import PACKAGE_ROOT
 from knowledge.chunking import Chunker, sentence_units
 from knowledge.cleaning import Cleaner, load_rules
@@ -87,7 +85,7 @@ def test_chunks_never_cross_sections_and_record_their_heading_path() -> None:
             assert " ".join(sentence.text.split()) in " ".join(chunk.text.split())
 
 
-def test_chunk_ids_are_stable_and_depend_on_source_section_and_text(tmp_path: Path) -> None:
+def test_chunk_ids_are_stable_and_depend_on_source_section_and_text() -> None:
     first = [c.id for c in Chunker(900, 150).chunk(clinic_document())]
     second = [c.id for c in Chunker(900, 150).chunk(clinic_document())]
     assert first == second and len(set(first)) == len(first)
