@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from tqdm import tqdm
 
 from assistant import logs
-from assistant.errors import ConfigError, FAQError, InputError
+from assistant.errors import ConfigError, FAQError, InputError, StoreError
 from assistant.settings import Settings, load_settings
 from assistant.types import Response
 from assistant.wiring import Services
@@ -251,31 +252,58 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
 
 @main.command(name="eval")
 @click.argument("sets", nargs=-1)
+@click.option("--url", default=None, help="Ask a running API (http://127.0.0.1:8000) instead of in-process.")
+@click.option("--admin-key", envvar="FAQ_ADMIN_KEY", default=None,
+              help="The server's admin key, so a run over --url is not rate-limited (env FAQ_ADMIN_KEY).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("var/eval"), help="Where reports go.")
-@click.option("--baseline", type=click.Path(path_type=Path), default=None, help="A report.json to compare with.")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None,
+              help="A report or baseline to compare with (default: evals/baselines/report.json).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, help="Cases run in parallel.")
 @click.option("--update-baseline", is_flag=True, help="Write this run as evals/baselines/report.json.")
 @click.pass_context
 @friendly_errors
-def evaluate_sets(ctx: click.Context, sets: tuple[str, ...], out: Path, baseline: Path | None,
-                  update_baseline: bool) -> None:
-    """Run question sets (default: every shipped set) and gate on the results."""
-    from evals.cases import SETS_DIR, resolve
-    from evals.run import evaluate
+def evaluate_sets(ctx: click.Context, sets: tuple[str, ...], url: str | None, admin_key: str | None, out: Path,
+                  baseline: Path | None, jobs: int, update_baseline: bool) -> None:
+    """Run question sets (default: every shipped set), write reports and gate on the results:
+    exit 1 when a critical case fails or a metric fell below the baseline."""
+    from evals.cases import BASELINE, resolve
+    from evals.run import InProcess, KnowledgeBases, OverHttp, Target, evaluate
 
-    svc = services(ctx)
-    report = evaluate(svc.assistant, resolve(list(sets)), baseline=baseline, out=out,
-                      progress=sys.stderr.isatty())
+    paths = resolve(list(sets))
+    target: Target
+    if url:
+        target, knowledge, name = OverHttp(url, admin_key), None, url
+    else:
+        svc = services(ctx)
+        if svc.store.active() is None:
+            raise StoreError("the index is empty: run `faq ingest` first")
+        target, knowledge, name = InProcess(svc.assistant), KnowledgeBases(svc), "in-process"
+    bar = tqdm(total=0, desc="eval", unit="case", disable=not sys.stderr.isatty(), leave=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    report = evaluate(target, paths, baseline=baseline or BASELINE, out=out, jobs=jobs, progress=progress,
+                      knowledge=knowledge, name=name)
+    bar.close()
     m = report.metrics
-    for name, s in m["sets"].items():
-        click.echo(f"{name:>28}: {s['pass_rate']:.1%} of {s['cases']}")
-    click.echo(f"pass rate {m['pass_rate']:.1%}, disclaimer {m['disclaimer_rate']:.0%}, "
-               f"latency p50 {m['latency_ms']['p50']} ms; report in {out}")
+    for set_name, s in m["sets"].items():
+        recall = s.get("retrieval", {}).get("recall@5")
+        extra = f", recall@5 {recall:.1%}" if recall is not None else ""
+        click.echo(f"{set_name:>28}: {s['pass_rate']:.1%} of {s['cases']}{extra}")
+    for line in report.skipped:
+        click.echo(f"skipped {line}")
+    click.echo(f"pass rate {m['pass_rate']:.1%}, disclaimer {m['disclaimer_rate']:.1%}, latency p50 "
+               f"{m['latency_ms']['p50']} ms, p95 {m['latency_ms']['p95']} ms; reports in {out}/report.html|md|json")
+    for line in report.baseline_diff.get("newly_failing", []):
+        click.echo(f"newly failing: {line}")
     for line in report.gate["critical_failures"] + report.gate["regressions"]:
         click.echo(f"gate: {line}", err=True)
+    click.echo(f"gate: {'PASS' if report.gate['passed'] else 'FAIL'}")
     if update_baseline:
-        target = SETS_DIR.parent / "baselines" / "report.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text((out / "report.json").read_text())
-        click.echo(f"baseline written to {target}")
+        BASELINE.parent.mkdir(parents=True, exist_ok=True)
+        BASELINE.write_text(json.dumps(report.baseline(), indent=2) + "\n", encoding="utf-8")
+        click.echo(f"baseline written to {BASELINE}")
     if not report.gate["passed"]:
         sys.exit(1)

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS turns (
 CREATE INDEX IF NOT EXISTS turns_by_session ON turns (session_id, created);
 CREATE INDEX IF NOT EXISTS turns_by_time ON turns (created);
 """
+EVAL_SESSION_PREFIX = "eval-"  # sessions opened by the evaluation runner
 # Columns added after the first release; added to older databases on open.
 EXTRA_COLUMNS = {
     "answer": "TEXT NOT NULL DEFAULT ''",
@@ -118,9 +119,18 @@ class SessionStore:
         return cursor.rowcount > 0
 
     def transcripts(self, *, since: float = 0.0, action: str | None = None, category: str | None = None,
-                    feedback: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+                    feedback: str | None = None, limit: int = 200, include_evals: bool = False,
+                    until: float | None = None) -> list[dict[str, Any]]:
+        """Stored turns, newest first. Evaluation runs (sessions named ``eval-...``) are left out
+        unless asked for, so staff see what patients asked."""
         clauses: list[str] = ["created >= ?"]
         params: list[Any] = [since]
+        if until is not None:
+            clauses.append("created < ?")
+            params.append(until)
+        if not include_evals:
+            clauses.append("session_id NOT LIKE ?")
+            params.append(EVAL_SESSION_PREFIX + "%")
         for column, value in (("action", action), ("category", category), ("feedback", feedback)):
             if value:
                 clauses.append(f"{column} = ?")

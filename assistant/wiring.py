@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from functools import cached_property
+from pathlib import Path
 
 from assistant.answer import AnswerLimits, Assistant
 from assistant.clinic import ClinicProfile, load_clinic_profile
@@ -42,6 +43,14 @@ class Services:
             self.__dict__["embedder"] = embedder
         if writer is not None:
             self.__dict__["writer"] = writer
+
+    def with_knowledge(self, docs_dir: Path, name: str) -> Services:
+        """Services answering from another folder of documents (an evaluation corpus), with their own
+        collection, index and sessions under data_dir/knowledge/NAME, sharing this model."""
+        settings = self.settings.model_copy(update={
+            "docs_dir": docs_dir, "data_dir": self.settings.data_dir / "knowledge" / name,
+            "collection": f"kb-{name}"[:40], "model_cache_dir": self.settings.models_path})
+        return Services(settings, embedder=self.embedder)
 
     def warm_up(self) -> None:
         """Load the model, exemplars and store before the first request."""

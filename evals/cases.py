@@ -7,16 +7,19 @@ name the file and line.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import ConfigError
 from assistant.types import Action, Category
 
-SETS_DIR = Path(__file__).resolve().parent / "sets"
+EVALS_DIR = Path(__file__).resolve().parent
+SETS_DIR = EVALS_DIR / "sets"
+BASELINE = EVALS_DIR / "baselines" / "report.json"
 
 
 class _Strict(BaseModel):
@@ -29,8 +32,21 @@ class Expect(_Strict):
     not_category: list[Category] = Field(default_factory=list)
     must_mention: list[list[str]] = Field(default_factory=list)  # every group, any alternative within it
     must_not_mention: list[str] = Field(default_factory=list)
+    must_not_match: list[str] = Field(default_factory=list)  # regular expressions, case-insensitive
     sections: list[str] = Field(default_factory=list)  # a cited source must come from one of these
+    documents: list[str] = Field(default_factory=list)  # source ids; one must be among the top retrieved passages
     consultation: bool | None = None  # None: the default rule (every reply but an emergency)
+    input_error: bool = False  # True: "I couldn't read that message" is an acceptable reply (junk, encodings)
+
+    @field_validator("must_not_match")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression {pattern!r}: {exc}") from None
+        return patterns
 
 
 class Case(_Strict):
@@ -44,8 +60,23 @@ class Case(_Strict):
 class QuestionSet(_Strict):
     name: str
     description: str = ""
-    tolerance: float = Field(0.02, ge=0, le=1, description="allowed drop in pass rate against the baseline")
+    tolerance: float = Field(0.02, ge=0, le=1, description="allowed drop in a metric against the baseline")
+    knowledge: str | None = Field(None, description="a folder of documents (relative to evals/) to answer from "
+                                  "instead of the clinic's knowledge base; in-process runs only")
+    source: str = Field("", description="where the cases come from, with licence")
     cases: list[Case] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> QuestionSet:
+        seen: set[str] = set()
+        for case in self.cases:
+            if case.id in seen:
+                raise ValueError(f"case id {case.id!r} appears twice")
+            seen.add(case.id)
+        return self
+
+    def knowledge_dir(self) -> Path | None:
+        return (EVALS_DIR / self.knowledge).resolve() if self.knowledge else None
 
 
 def _line(node: Any, loc: tuple[Any, ...]) -> int | None:
@@ -76,13 +107,17 @@ def load_set(path: Path) -> QuestionSet:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     try:
-        return QuestionSet.model_validate(raw)
+        qset = QuestionSet.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
         line = _line(tree, loc) if tree is not None else None
         where = ".".join(str(p) for p in loc)
         raise ConfigError(f"{path}:{line}: {where}: {err['msg']}") from None
+    folder = qset.knowledge_dir()
+    if folder is not None and not folder.is_dir():
+        raise ConfigError(f"{path}: knowledge folder {qset.knowledge!r} does not exist (looked for {folder})")
+    return qset
 
 
 def resolve(names: list[str]) -> list[Path]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from assistant.types import Response
 from evals.cases import Expect
 
 Check = Callable[[Response, Expect], str | None]
+TOP_K = 5
 
 
 def action(reply: Response, expect: Expect) -> str | None:
@@ -37,6 +39,42 @@ def no_mentions(reply: Response, expect: Expect) -> str | None:
     return f"mentions {said[0]!r}" if said else None
 
 
+def no_match(reply: Response, expect: Expect) -> str | None:
+    text = body(reply)
+    for pattern in expect.must_not_match:
+        found = re.search(pattern, text, re.IGNORECASE)
+        if found:
+            return f"says {found.group(0)!r} (matches {pattern!r})"
+    return None
+
+
+def retrieved(reply: Response) -> list[tuple[str, str]]:
+    """(source id or title, section) of what was retrieved, best first: the trace's passages when the
+    reply carries a trace (in-process runs), else the cited sources (over HTTP)."""
+    passages = (reply.trace or {}).get("passages")
+    if passages:
+        return [(str(p["source"]), str(p["section"])) for p in passages]
+    return [(s.title, s.section) for s in reply.sources]
+
+
+def rank(reply: Response, expect: Expect) -> int | None:
+    """1-based rank of the first retrieved passage from an expected document or section; None when
+    the case expects none, 0 when none was retrieved."""
+    if not expect.documents and not expect.sections:
+        return None
+    for i, (source, section) in enumerate(retrieved(reply), start=1):
+        if source in expect.documents or section in expect.sections:
+            return i
+    return 0
+
+
+def documents(reply: Response, expect: Expect) -> str | None:
+    if not expect.documents:
+        return None
+    found = rank(reply, expect)
+    return None if found and found <= TOP_K else f"none of {expect.documents} in the top {TOP_K} retrieved"
+
+
 def sources(reply: Response, expect: Expect) -> str | None:
     if not expect.sections or reply.action != "answer":
         return None
@@ -61,7 +99,7 @@ def consultation(reply: Response, expect: Expect) -> str | None:
 
 ALL: dict[str, Check] = {
     "action": action, "category": category, "mentions": mentions, "no_mentions": no_mentions,
-    "sources": sources, "disclaimer": disclaimer, "consultation": consultation,
+    "no_match": no_match, "sources": sources, "documents": documents, "disclaimer": disclaimer, "consultation": consultation,
 }
 
 
