@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run chat test install browser lint bench clean
+.PHONY: run chat test eval install browser lint bench bench-full clean
 
 run: $(STAMP)
 	$(BIN)/faq ingest --if-empty --quiet
@@ -25,6 +25,12 @@ test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/ruff check assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The release gate: every shipped question set against the committed baseline (exit 1 on a
+# critical failure or a regression). Reports land in var/eval/report.{html,md,json}.
+eval: $(STAMP)
+	$(BIN)/faq ingest --if-empty --quiet
+	$(BIN)/faq eval --out var/eval
 
 install: $(STAMP)
 
@@ -48,6 +54,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/faq bench --out var/bench
+
+# The long benchmarks behind the issues' figures (MedQuAD 16k ingest, retrieval, guardrails): ~30 min.
+bench-full: $(STAMP)
 	$(BIN)/python benchmarks/ingest_bench.py --work var/bench
 	$(BIN)/python benchmarks/retrieval_bench.py --full-index var/bench
 	$(BIN)/python benchmarks/guardrails_bench.py

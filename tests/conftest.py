@@ -81,3 +81,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
         if key.startswith("FAQ_"):
             monkeypatch.delenv(key)
     yield monkeypatch
+
+
+@pytest.fixture(scope="session")
+def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, model_cache: Path) -> Path:
+    """A data folder holding the clinic's index, for tests that start real servers on it."""
+    data = tmp_path_factory.mktemp("served") / "var"
+    svc = Services(load_settings(data_dir=data, model_cache_dir=model_cache), embedder=embedder)
+    svc.ingestor.ingest([svc.settings.docs_dir], progress=False)
+    return data

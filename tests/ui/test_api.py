@@ -16,48 +16,13 @@ import pytest
 
 from assistant.wiring import Services
 from tests.conftest import PACKAGE_ROOT, free_port
-
-ADMIN_KEY = "test-admin-key-123"
-SITE = "https://clinic.example"
-
-
-def start_server(data_dir: Path, models: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
-    full_env.update({"FAQ_DATA_DIR": str(data_dir), "FAQ_MODEL_CACHE_DIR": str(models), "FAQ_ADMIN_KEY": ADMIN_KEY,
-                     "FAQ_CORS_ORIGINS": json.dumps([SITE]), **env})
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=PACKAGE_ROOT,
-                            env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-        time.sleep(0.3)
-
-
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Any, model_cache: Path) -> Path:
-    from assistant.settings import load_settings
-
-    data = tmp_path_factory.mktemp("api") / "var"
-    svc = Services(load_settings(data_dir=data, model_cache_dir=model_cache), embedder=embedder)
-    svc.ingestor.ingest([svc.settings.docs_dir], progress=False)
-    return data
+from tests.servers import ADMIN_KEY, SITE, running, start_server
 
 
 @pytest.fixture(scope="module")
 def server(indexed: Path, model_cache: Path) -> Iterator[str]:
-    proc, url = start_server(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1000")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with running(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1000") as url:
+        yield url
 
 
 def chat(server: str, message: Any, **extra: Any) -> httpx.Response:

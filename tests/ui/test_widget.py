@@ -9,37 +9,22 @@ from typing import Any
 import pytest
 
 from tests.conftest import PACKAGE_ROOT
-from tests.ui.test_api import indexed, start_server  # noqa: F401 - the module fixture is shared
+from tests.servers import chromium, running, screenshot
 
-CHROMIUM = "/usr/bin/chromium"
 AXE = PACKAGE_ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = PACKAGE_ROOT / "artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def site(indexed: Path, model_cache: Path) -> Iterator[str]:  # noqa: F811
-    proc, url = start_server(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1000")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+def site(indexed: Path, model_cache: Path) -> Iterator[str]:
+    with running(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1000") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run `make browser` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1280, "height": 860},
-        )
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
 
 
 @pytest.fixture
@@ -57,11 +42,6 @@ def ask(page: Any, question: str) -> Any:
     reply = page.locator(".msg.bot").nth(before)
     reply.locator(".disclaimer").wait_for(timeout=20_000)
     return reply
-
-
-def screenshot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
 
 
 def test_an_in_domain_question_gets_a_streamed_cited_answer_with_the_disclaimer(page: Any) -> None:

@@ -1,0 +1,90 @@
+"""Real servers and a real browser for tests: `faq serve` / `faq console` on a free loopback port,
+and Debian's Chromium through Playwright (never `playwright install`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PACKAGE_ROOT, free_port
+
+ADMIN_KEY = "test-admin-key-123"
+SITE = "https://clinic.example"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = PACKAGE_ROOT / "artifacts"
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes] | None = None, path: str = "/readyz",
+               timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+            if proc is not None:
+                proc.kill()
+            err = proc.stderr.read().decode() if proc is not None and proc.stderr else ""
+            raise RuntimeError(f"server at {url} did not start: {err}")
+        time.sleep(0.3)
+
+
+def start_server(data_dir: Path, models: Path, *command: str, ready: str = "/readyz",
+                 **env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`faq serve` (or another faq COMMAND that takes --port) with a private data folder."""
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
+    full_env.update({"FAQ_DATA_DIR": str(data_dir), "FAQ_MODEL_CACHE_DIR": str(models), "FAQ_ADMIN_KEY": ADMIN_KEY,
+                     "FAQ_CORS_ORIGINS": json.dumps([SITE]), **env})
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", *(command or ("serve",)), "--port", str(port)],
+                            cwd=PACKAGE_ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url, proc, ready)
+    return proc, url
+
+
+@contextmanager
+def running(data_dir: Path, models: Path, *command: str, ready: str = "/readyz", **env: str) -> Iterator[str]:
+    proc, url = start_server(data_dir, models, *command, ready=ready, **env)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextmanager
+def chromium(profile: Path, **options: Any) -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 1280, "height": 860}, **options)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def screenshot(page: Any, name: str, full_page: bool = False) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
