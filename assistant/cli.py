@@ -250,6 +250,19 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
                 timeout_keep_alive=30, log_config=None)
 
 
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("var/bench"), help="Where the JSON goes.")
+@click.option("--questions", type=click.IntRange(5, 500), default=50, help="In-domain questions to time.")
+@click.pass_context
+@friendly_errors
+def bench(ctx: click.Context, out: Path, questions: int) -> None:
+    """Speed and quality on this machine: ingest vs a plain encode loop, answer latency in-process
+    and over HTTP as ratios to one query embedding, and a naive LangChain pipeline for reference."""
+    from evals.bench import run
+
+    run(services(ctx), out, questions=questions, echo=click.echo)
+
+
 @main.command(name="eval")
 @click.argument("sets", nargs=-1)
 @click.option("--url", default=None, help="Ask a running API (http://127.0.0.1:8000) instead of in-process.")
