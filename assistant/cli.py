@@ -76,22 +76,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool, if_empty: b
         sys.exit(1)
 
 
-def _documents(svc: Services) -> list[dict[str, Any]]:
-    active = svc.store.active()
-    if active is None:
-        return []
-    got = svc.store.get(active.docs, include=["metadatas"])
-    docs = [dict(m) for m in got["metadatas"] if m]
-    return sorted(docs, key=lambda d: d["source"])
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 @friendly_errors
 def sources(ctx: click.Context, as_json: bool) -> None:
     """List the documents in the index."""
-    docs = _documents(services(ctx))
+    docs = services(ctx).documents()
     if as_json:
         fields = ("source", "title", "url", "chunks", "sections", "ingested_at", "content_hash")
         click.echo(json.dumps([{k: d.get(k) for k in fields} for d in docs], indent=2))
@@ -112,7 +103,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     svc = services(ctx)
     settings: Settings = svc.settings
     active = svc.store.active()
-    docs = _documents(svc)
+    docs = svc.documents()
     data = {
         "store": svc.store.mode,
         "collection": settings.collection,
@@ -214,7 +205,6 @@ def chat(ctx: click.Context) -> None:
             click.echo("\n" + assistant.error_text(exc))
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @main.command()
@@ -241,13 +231,34 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     svc = services(ctx)
     settings = svc.settings
     host = host or settings.api_host
-    if host not in LOOPBACK and "PLACEHOLDER" in settings.admin_key:
-        raise ConfigError("refusing to listen on a non-loopback address with the placeholder admin key: "
-                          "set FAQ_ADMIN_KEY")
+    if (unsafe := settings.unsafe_for(host)) is not None:
+        raise ConfigError(f"refusing to listen on a non-loopback address with {unsafe}")
     svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
     uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
                 workers=workers or settings.workers, log_level="warning", proxy_headers=False,
-                timeout_keep_alive=30, log_config=None)
+                timeout_keep_alive=30, timeout_graceful_shutdown=10, log_config=None)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default: settings api_host, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: settings console_port, 8001).")
+@click.pass_context
+@friendly_errors
+def console(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Run the staff console alone (it is also at /staff in `faq serve`)."""
+    import uvicorn
+
+    from ui.console import standalone
+
+    svc = services(ctx)
+    settings = svc.settings.model_copy(update={"console_enabled": True})
+    host = host or settings.api_host
+    if (unsafe := settings.unsafe_for(host)) is not None:
+        raise ConfigError(f"refusing to listen on a non-loopback address with {unsafe}")
+    svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
+    click.echo(f"staff console on http://{host}:{port or settings.console_port}/staff/", err=True)
+    uvicorn.run(standalone(svc), host=host, port=port or settings.console_port, log_level="warning",
+                proxy_headers=False, timeout_graceful_shutdown=10, log_config=None)
 
 
 @main.command()

@@ -25,6 +25,9 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = Path("faq.yaml")
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def _config_file() -> Path | None:
     explicit = os.environ.get("FAQ_CONFIG", "").strip()
     if explicit:
@@ -98,12 +101,30 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16_384, ge=1024, le=10_000_000)
     retention_days: float = Field(90, gt=0)
 
+    # The staff console (ui/console.py), at /staff in the API server or alone with `faq console`
+    console_enabled: bool = Field(True, description="mount the staff console at /staff in `faq serve`")
+    console_port: int = Field(8001, ge=1, le=65535, description="`faq console` alone")
+    staff_username: str = Field("staff", min_length=1)
+    staff_password: str = Field("PLACEHOLDER-staff-password", min_length=8)
+    max_upload_bytes: int = Field(5_000_000, ge=1024, le=100_000_000, description="per document added in the console")
+
     # Optional LLM writer (off when llm_provider is empty)
     llm_provider: Literal["", "openai", "ollama"] = ""
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout: float = Field(30, gt=0)
+
+    def unsafe_for(self, host: str) -> str | None:
+        """Why serving on ``host`` would be unsafe with these settings, or None. Placeholder
+        secrets are fine on the loopback interface only."""
+        if host in LOOPBACK:
+            return None
+        if "PLACEHOLDER" in self.admin_key:
+            return "the placeholder admin key: set FAQ_ADMIN_KEY"
+        if self.console_enabled and "PLACEHOLDER" in self.staff_password:
+            return "the placeholder staff password: set FAQ_STAFF_PASSWORD (or FAQ_CONSOLE_ENABLED=false)"
+        return None
 
     @property
     def chroma_path(self) -> Path:

@@ -10,6 +10,7 @@ import hashlib
 import logging
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from assistant.answer import AnswerLimits, Assistant
 from assistant.clinic import ClinicProfile, load_clinic_profile
@@ -51,6 +52,25 @@ class Services:
             "docs_dir": docs_dir, "data_dir": self.settings.data_dir / "knowledge" / name,
             "collection": f"kb-{name}"[:40], "model_cache_dir": self.settings.models_path})
         return Services(settings, embedder=self.embedder)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The indexed documents' records (source, title, url, chunks, sections, ingested_at, ...)."""
+        active = self.store.active()
+        if active is None:
+            return []
+        got = self.store.get(active.docs, include=["metadatas"])
+        return sorted((dict(m) for m in got["metadatas"] if m), key=lambda d: str(d["source"]))
+
+    def chunks(self, source: str) -> list[dict[str, Any]]:
+        """One document's chunks in reading order: section, heading path, text."""
+        active = self.store.active()
+        if active is None:
+            return []
+        got = self.store.get(active.chunks, where={"source": source}, include=["documents", "metadatas"])
+        rows = [{"position": int(m.get("position", 0)), "section": m.get("section", ""),
+                 "heading_path": m.get("heading_path", ""), "text": text}
+                for text, m in zip(got["documents"], got["metadatas"], strict=True) if m]
+        return sorted(rows, key=lambda r: r["position"])
 
     def warm_up(self) -> None:
         """Load the model, exemplars and store before the first request."""

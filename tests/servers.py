@@ -64,7 +64,11 @@ def running(data_dir: Path, models: Path, *command: str, ready: str = "/readyz",
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise RuntimeError(f"{url} did not shut down within 30 s of SIGTERM") from None
 
 
 @contextmanager

@@ -44,6 +44,15 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Cache-Control": "no-store",
 }
+# The staff console (Gradio) needs inline scripts and styles, but nothing from outside this server.
+CONSOLE_PATH = "/staff"
+CONSOLE_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+                               "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+                               "connect-src 'self'; frame-ancestors 'none'",
+    "Cache-Control": "private, no-cache",
+}
 WORDS_PER_TOKEN_EVENT = 3
 
 
@@ -127,9 +136,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         request.state.request_id = uuid.uuid4().hex[:16]
         REQUEST_ID.set(request.state.request_id)
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+        staff_console = request.url.path.startswith(CONSOLE_PATH)
+        limit = settings.max_upload_bytes + 65_536 if staff_console else settings.max_body_bytes
+        if length and length.isdigit() and int(length) > limit:
             response: Response = error(413, "payload_too_large",
-                                       f"The request is larger than {settings.max_body_bytes:,} bytes.", request)
+                                       f"The request is larger than {limit:,} bytes.", request)
         else:
             try:
                 response = await call_next(request)
@@ -140,9 +151,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                                  svc.assistant.error_text(svc.assistant.message("server_error")), request,
                                  svc.clinic.disclaimer)
         response.headers["X-Request-ID"] = request.state.request_id
-        for key, value in SECURITY_HEADERS.items():
+        for key, value in (CONSOLE_HEADERS if staff_console else SECURITY_HEADERS).items():
             response.headers.setdefault(key, value)
-        metrics.requests.labels(request.url.path, str(response.status_code)).inc()
+        metrics.requests.labels(CONSOLE_PATH + "/*" if staff_console else request.url.path,
+                                str(response.status_code)).inc()
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -273,6 +285,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             since=since, action=action, category=category, feedback=feedback, limit=min(limit, 1000)))
         return {"transcripts": rows}
 
+    if settings.console_enabled:
+        from ui.console import mount
+
+        mount(app, svc)
     return app
 
 
