@@ -150,7 +150,9 @@ class Assistant:
         # The follow-up rewrite and the query expansion are text work, done first, so that the
         # message and the retrieval query are embedded together in one call.
         text = check_input(question, self.policy, self.max_question_chars)
+        t = time.perf_counter()
         history = self.sessions.history(session_id)
+        timings["history_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         previous = next((h.standalone for h in reversed(history)
                          if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)

@@ -104,9 +104,9 @@ class HybridSearcher:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         expanded, matched = expansion or self.expand(query)
-        if query_vector is None:
+        if query_vector is None:  # a caller that embedded the query already has timed it
             query_vector = self.embedder.encode([expanded])[0]
-        timings["embed_ms"] = (time.perf_counter() - started) * 1000
+            timings["embed_ms"] = (time.perf_counter() - started) * 1000
         result = self.store.read_active(
             lambda gen: self._search(gen, expanded, k, mode, query_vector, timings), max_age=self.pointer_ttl
         )

@@ -50,9 +50,9 @@ def client(console: str) -> Any:
 def test_sign_in_is_required(console: str) -> None:
     from gradio_client import Client
 
-    with pytest.raises(Exception, match="(?i)login|credentials|auth"):
+    with pytest.raises(Exception, match=r"(?i)login|credentials|auth"):
         Client(f"{console}/staff/", verbose=False)
-    with pytest.raises(Exception, match="(?i)login|credentials|auth|incorrect"):
+    with pytest.raises(Exception, match=r"(?i)login|credentials|auth|incorrect"):
         Client(f"{console}/staff/", auth=("staff", "wrong-password"), verbose=False)
     assert httpx.get(f"{console}/staff/gradio_api/info").status_code in (401, 403)
 
