@@ -184,3 +184,23 @@ def test_in_chromium_staff_sign_in_ask_and_read_the_trace(console: str, tmp_path
         shot = screenshot(page, "staff-console-trace.png", full_page=True)
         assert shot.stat().st_size > 10_000
     assert outside == []
+
+
+def test_the_compare_toggle_shows_the_llm_beside_the_offline_composer(make_services: Any, docs_dir: Path) -> None:
+    """An LLM writer at the network boundary is the only fake; it fails loudly on an unexpected call."""
+    from gradio_client import Client
+
+    from assistant.llm import LangChainWriter, load_prompts
+    from evals.bench import serving
+    from tests.assistant.fakes import ScriptedChatModel
+
+    svc = make_services(docs_dir=docs_dir, staff_password=STAFF[1])
+    svc.ingestor.ingest([docs_dir], progress=False)
+    fake = ScriptedChatModel(replies=["Most patients return home the same day [1]."])
+    svc.__dict__["writer"] = LangChainWriter(fake, load_prompts(svc.settings.prompts_file), "Test Clinic")
+    with serving(svc) as url:
+        client = Client(f"{url}/staff/", auth=STAFF, verbose=False)
+        _, trace, comparison, _ = client.predict("Do I stay overnight?", [], True, api_name="/ask")
+    assert len(fake.received) == 1  # one draft for the configured reply; the offline one needs none
+    assert "**Configured (llm)**" in comparison and "Offline composer" in comparison
+    assert "LLM draft" in trace and "same day" in comparison
