@@ -17,6 +17,7 @@ import socket
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,8 +128,13 @@ def ingest_throughput(services: Services, work: Path, plain_sample: int) -> dict
     for source in [*services.settings.docs_dir.glob("*"), *MEDQUAD_DOCS.glob("*.txt")]:
         if source.is_file() and source.suffix in (".txt", ".md", ".html", ".pdf", ".yaml"):
             shutil.copy(source, docs / source.name)
-    fresh = services.with_knowledge(docs, "bench-ingest")
+    for old in (services.settings.data_dir / "knowledge").glob("bench-ingest-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    # a new index every run (a new name: Chroma keeps an opened path's data in memory), so nothing is reused
+    fresh = services.with_knowledge(docs, f"bench-ingest-{uuid.uuid4().hex[:8]}")
     report = fresh.ingestor.ingest([docs], progress=False)
+    if report.chunks_embedded == 0:
+        raise RuntimeError(f"the benchmark index was not fresh ({report.summary()}); is FAQ_CHROMA_URL a server?")
     product = report.chunks_embedded / report.seconds
     gen = fresh.store.active()
     assert gen is not None

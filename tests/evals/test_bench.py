@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.wiring import Services
-from evals.bench import run, save
+from evals.bench import ingest_throughput, run, save
 
 
 @pytest.mark.slow
@@ -26,6 +26,8 @@ def test_bench_measures_every_figure_and_writes_json(make_services: Callable[...
     saved = json.loads((tmp_path / "bench" / "latest.json").read_text())
     assert saved["http"] == results["http"]
     assert any("naive_langchain" in line for line in lines)
+    again = ingest_throughput(make_services(), tmp_path / "var" / "bench" / "ingest", plain_sample=5)
+    assert again["chunks"] == results["ingest"]["chunks"]  # a second run measures a fresh ingest, not reuse
 
 
 def test_a_second_run_is_compared_with_the_first(tmp_path: Path) -> None:
