@@ -161,13 +161,14 @@ class Assistant:
         timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         # The guardrails judge the patient's own words, embedded alone so that a decision never
-        # depends on what else shared the batch; retrieval uses the expanded standalone query.
-        vectors = [self.embedder.encode([text])[0]]
-        if expanded != text:
-            vectors.append(self.embedder.encode([expanded])[0])
+        # depends on what else shared the batch. Retrieval uses the standalone query (the same
+        # vector unless a follow-up was rewritten) plus its expansion phrases' cached vectors.
+        message_vector = self.embedder.encode([text])[0]
+        query_vector = message_vector if query == text else self.embedder.encode([query])[0]
+        retrieval_vector = self.searcher.retrieval_vector(query, query_vector)
         timings["embed_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        decision, verdicts = self.guardrails.check_input(text, [h.question for h in history], vectors[0])
+        decision, verdicts = self.guardrails.check_input(text, [h.question for h in history], message_vector)
         timings["input_checks_ms"] = (time.perf_counter() - t) * 1000
         category: Category = decision.category if decision and decision.category else "faq"
         if decision is not None and decision.action is not None and decision.action != "answer":
@@ -178,7 +179,7 @@ class Assistant:
             trace["standalone_query"] = redact(query)
             trace["rewritten"] = query != text
             # 3. retrieve, 4. compose (5. check output inside)
-            search = Search(query, expanded, matched, vectors[-1])
+            search = Search(query, expanded, matched, retrieval_vector)
             reply = self._grounded_reply(text, search, category, trace, timings, verdicts, use_writer)
 
         # 6. finalize: consultation and disclaimer on every reply

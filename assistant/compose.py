@@ -109,8 +109,40 @@ def question_parts(question: str) -> list[set[str]]:
 
 
 class ExtractiveComposer:
-    def __init__(self, settings: ComposerSettings | None = None) -> None:
+    def __init__(self, settings: ComposerSettings | None = None, cache_size: int = 50_000) -> None:
         self.settings = settings or ComposerSettings()
+        self._candidates_by_chunk: dict[str, list[tuple[int, list[int], set[str]]]] = {}
+        self._cache_size = cache_size
+
+    def _candidates(self, passage: Passage) -> list[tuple[int, list[int], set[str]]]:
+        """The passage's answer candidates (sentence index, the sentences shown, their terms):
+        independent of the question, so worked out once per chunk (chunk ids hash the text)."""
+        found = self._candidates_by_chunk.get(passage.chunk_id)
+        if found is not None:
+            return found
+        sentences = passage.sentences
+        out: list[tuple[int, list[int], set[str]]] = []
+        for i, sentence in enumerate(sentences):
+            text = sentence.text
+            if text.endswith(":") or (len(text.split()) < MIN_WORDS and not _is_fragment(sentence)):
+                continue  # lead-ins and scraps are never answers on their own
+            indices = [i]
+            if _DANGLING.match(text):
+                prev = i - 1
+                if prev < 0 or sentences[prev].text.endswith(":"):
+                    continue  # its referent is not in this passage
+                indices = [prev, i]
+            elif _is_fragment(sentence):
+                lead = next((j for j in range(i - 1, -1, -1) if sentences[j].text.endswith(":")), None)
+                if lead is None:
+                    continue
+                indices = [lead, i]
+            terms = set(tokenize(" ".join(f"{sentences[j].label} {sentences[j].text}" for j in indices)))
+            out.append((i, indices, terms))
+        if len(self._candidates_by_chunk) >= self._cache_size:
+            self._candidates_by_chunk.clear()
+        self._candidates_by_chunk[passage.chunk_id] = out
+        return out
 
     def units(self, question: str, query_vector: Vectors, passages: list[Passage]) -> list[Unit]:
         s = self.settings
@@ -121,22 +153,7 @@ class ExtractiveComposer:
             if not sentences or len(passage.sentence_vectors) != len(sentences):
                 continue
             sims = passage.sentence_vectors @ query_vector
-            for i, sentence in enumerate(sentences):
-                text = sentence.text
-                if text.endswith(":") or (len(text.split()) < MIN_WORDS and not _is_fragment(sentence)):
-                    continue  # lead-ins and scraps are never answers on their own
-                indices = [i]
-                if _DANGLING.match(text):
-                    prev = i - 1
-                    if prev < 0 or sentences[prev].text.endswith(":"):
-                        continue  # its referent is not in this passage
-                    indices = [prev, i]
-                elif _is_fragment(sentence):
-                    lead = next((j for j in range(i - 1, -1, -1) if sentences[j].text.endswith(":")), None)
-                    if lead is None:
-                        continue
-                    indices = [lead, i]
-                terms = set(tokenize(" ".join(f"{sentences[j].label} {sentences[j].text}" for j in indices)))
+            for i, indices, terms in self._candidates(passage):
                 lexical = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
                 score = ((1 - s.passage_weight) * float(sims[i]) + s.passage_weight * passage.dense
                          + s.lexical_weight * lexical - s.rank_weight * p_idx)

@@ -76,6 +76,7 @@ class Services:
         """Load the model, exemplars and store before the first request."""
         self.embedder.encode(["warm up"])
         self.guardrails.warm_up()
+        self.searcher.warm_up()
         self.store.active()
 
     def ready(self) -> bool:
@@ -142,7 +143,8 @@ class Services:
         s = self.settings
         return HybridSearcher(self.store, self.embedder, k_dense=s.k_dense, k_bm25=s.k_bm25, rrf_k=s.rrf_k,
                               weight_dense=s.weight_dense, weight_bm25=s.weight_bm25,
-                              expander=QueryExpander.from_file(s.synonyms_file))
+                              expander=QueryExpander.from_file(s.synonyms_file),
+                              exact_dense_max=s.exact_dense_max_chunks, expansion_weight=s.expansion_weight)
 
     @cached_property
     def composer(self) -> ExtractiveComposer:

@@ -164,6 +164,7 @@ def run(services: Services, out: Path, *, questions: int = 50, plain_sample: int
 
     clinic = services.with_knowledge(services.settings.docs_dir, "bench-clinic")
     clinic.ingestor.ingest([services.settings.docs_dir], progress=False)
+    clinic.warm_up()  # as the API does at start-up
     cases = [c for c in load_set(SETS_DIR / "clinic_faq.yaml").cases if len(c.turns) == 1][:questions]
     texts = [c.turns[0] for c in cases]
     for text in texts[:5]:  # warm caches and the model's first-call cost out of the figures

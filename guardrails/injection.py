@@ -7,12 +7,22 @@ from guardrails.rules import CompiledCheck
 from guardrails.verdict import Verdict
 from knowledge.search import Passage
 
+SCREEN_CACHE = 50_000
 
-def screen_passages(passages: list[Passage], injection: CompiledCheck) -> tuple[list[Passage], list[Verdict]]:
+
+def screen_passages(passages: list[Passage], injection: CompiledCheck,
+                    seen: dict[str, Verdict] | None = None) -> tuple[list[Passage], list[Verdict]]:
+    """``seen`` caches each chunk's verdict: chunk ids hash the text, so a verdict never goes stale."""
     kept: list[Passage] = []
     verdicts: list[Verdict] = []
     for passage in passages:
-        verdict = injection.run(passage.text, [])
+        verdict = seen.get(passage.chunk_id) if seen is not None else None
+        if verdict is None:
+            verdict = injection.run(passage.text, [])
+            if seen is not None:
+                if len(seen) >= SCREEN_CACHE:
+                    seen.clear()
+                seen[passage.chunk_id] = verdict
         if verdict.fired:
             verdicts.append(Verdict("passages:prompt_injection", True, None, "prompt_injection", 1.0,
                                     verdict.rule_ids, f"passage {passage.chunk_id} ({passage.title}: {passage.section}) left out: "

@@ -30,6 +30,7 @@ class Guardrails:
         self.general = re.compile(policy.general_question, re.IGNORECASE) if policy.general_question else None
         self.injection = next(c for c in self.checks if c.check.category == "prompt_injection")
         self.output_rules = {rid: re.compile(p, re.IGNORECASE) for rid, p in policy.output_rules.items()}
+        self._screened: dict[str, Verdict] = {}  # passage verdicts by chunk id
 
     def warm_up(self) -> None:
         self.classifier.warm_up()
@@ -59,7 +60,7 @@ class Guardrails:
         return None, verdicts
 
     def screen(self, passages: list[Passage]) -> tuple[list[Passage], list[Verdict]]:
-        return screen_passages(passages, self.injection)
+        return screen_passages(passages, self.injection, self._screened)
 
     def check_output(self, sentences: list[str], passages_text: str, message: str) -> tuple[list[int], list[Verdict]]:
         return check_sentences(sentences, passages_text, message, self.output_rules)

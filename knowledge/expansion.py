@@ -40,6 +40,18 @@ class QueryExpander:
             raise ConfigError(f"invalid synonyms file {path}: {exc}") from None
         return cls(data.expansions)
 
+    def phrases(self) -> list[str]:
+        """Every article phrase the file can add."""
+        return list(dict.fromkeys(words for _, words in self._rules))
+
+    def added(self, query: str) -> list[str]:
+        """The article phrases (``add``) of every rule the query matches, in file order."""
+        out: list[str] = []
+        for pattern, words in self._rules:
+            if words not in out and pattern.search(query):
+                out.append(words)
+        return out
+
     def expand(self, query: str) -> tuple[str, list[str]]:
         """The query with the article words of every matching rule appended, and the phrases matched."""
         added: list[str] = []

@@ -68,11 +68,27 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int)
     )
 
 
+class ExactDense:
+    """Cosine similarity against every chunk vector: a matrix product, exact."""
+
+    def __init__(self, ids: list[str], vectors: Any) -> None:
+        self.ids = list(ids)
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(self.ids), -1)
+        self.matrix = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+    def top(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
+        scores = self.matrix @ np.asarray(vector, dtype=np.float32)
+        k = min(k, len(self.ids))
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(self.ids) else np.arange(len(self.ids))
+        ordered = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in ordered]
+
+
 class HybridSearcher:
     def __init__(self, store: ChromaStore, embedder: Embedder, *, k_dense: int = 20, k_bm25: int = 20,
                  rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0,
                  expander: QueryExpander | None = None, pointer_ttl: float = 1.0,
-                 cache_size: int = 20_000) -> None:
+                 cache_size: int = 20_000, exact_dense_max: int = 50_000, expansion_weight: float = 1.0) -> None:
         self.pointer_ttl = pointer_ttl
         self.cache_size = cache_size
         self._cache: dict[str, tuple[Passage, Vectors]] = {}
@@ -82,17 +98,62 @@ class HybridSearcher:
         self.embedder = embedder
         self.k_dense, self.k_bm25, self.rrf_k = k_dense, k_bm25, rrf_k
         self.weight_dense, self.weight_bm25 = weight_dense, weight_bm25
+        self.exact_dense_max = exact_dense_max
+        self.expansion_weight = expansion_weight
+        self._phrases: dict[str, Vectors] = {}
         self._bm25: tuple[int, BM25Index] | None = None
+        self._dense: tuple[int, ExactDense | None] | None = None
         self._lock = threading.Lock()
+
+    def _load(self, gen: Generation) -> None:
+        """Per generation, once: the BM25 index over every chunk and, for a collection of up to
+        ``exact_dense_max`` chunks, the chunk vectors in memory for exact dense search (no
+        round trip to Chroma per query, and exact rather than approximate neighbours)."""
+        exact = 0 < self.store.count(gen.chunks) <= self.exact_dense_max
+        include = ["documents", "metadatas", "embeddings"] if exact else ["documents", "metadatas"]
+        got = self.store.get(gen.chunks, include=include)
+        texts = [f"{m.get('heading_path', '')}\n{d}" for d, m in zip(got["documents"], got["metadatas"], strict=True)]
+        self._bm25 = (gen.number, BM25Index(got["ids"], texts))
+        self._dense = (gen.number, ExactDense(got["ids"], got["embeddings"]) if exact else None)
 
     def bm25_for(self, gen: Generation) -> BM25Index:
         with self._lock:
             if self._bm25 is None or self._bm25[0] != gen.number:
-                got = self.store.get(gen.chunks, include=["documents", "metadatas"])
-                texts = [f"{m.get('heading_path', '')}\n{d}" for d, m in
-                         zip(got["documents"], got["metadatas"], strict=True)]
-                self._bm25 = (gen.number, BM25Index(got["ids"], texts))
+                self._load(gen)
+            assert self._bm25 is not None
             return self._bm25[1]
+
+    def dense_for(self, gen: Generation) -> ExactDense | None:
+        with self._lock:
+            if self._dense is None or self._dense[0] != gen.number:
+                self._load(gen)
+            assert self._dense is not None
+            return self._dense[1]
+
+    def warm_up(self) -> None:
+        """Embed every expansion phrase once, in one batch, before the first question."""
+        phrases = [p for p in (self.expander.phrases() if self.expander else []) if p not in self._phrases]
+        if phrases:
+            vectors = self.embedder.encode(phrases)
+            with self._lock:
+                self._phrases.update(zip(phrases, vectors, strict=True))
+
+    def retrieval_vector(self, query: str, query_vector: Vectors) -> Vectors:
+        """The dense query: the query's own vector plus ``expansion_weight`` times the mean vector
+        of the article phrases its synonym rules add (each phrase embedded once, then cached). It
+        works like embedding the expanded text (measured on the clinic sets: same pass rates) but
+        costs no second model call per question."""
+        added = self.expander.added(query) if self.expander else []
+        if not added or not self.expansion_weight:
+            return query_vector
+        missing = [a for a in added if a not in self._phrases]
+        if missing:
+            fresh = self.embedder.encode(missing)
+            with self._lock:
+                self._phrases.update(zip(missing, fresh, strict=True))
+        combined = query_vector + self.expansion_weight * np.mean([self._phrases[a] for a in added], axis=0)
+        out: Vectors = (combined / max(float(np.linalg.norm(combined)), 1e-12)).astype(np.float32)
+        return out
 
     def expand(self, query: str) -> tuple[str, list[str]]:
         """The query with the synonym file's article words added, and the phrases that matched."""
@@ -105,7 +166,7 @@ class HybridSearcher:
         started = time.perf_counter()
         expanded, matched = expansion or self.expand(query)
         if query_vector is None:  # a caller that embedded the query already has timed it
-            query_vector = self.embedder.encode([expanded])[0]
+            query_vector = self.retrieval_vector(query, self.embedder.encode([query])[0])
             timings["embed_ms"] = (time.perf_counter() - started) * 1000
         result = self.store.read_active(
             lambda gen: self._search(gen, expanded, k, mode, query_vector, timings), max_age=self.pointer_ttl
@@ -124,8 +185,12 @@ class HybridSearcher:
         t0 = time.perf_counter()
         dense: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
-            got = self.store.query(gen.chunks, vector.tolist(), self.k_dense, include=("distances",))
-            dense = [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"], got["distances"], strict=True)]
+            exact = self.dense_for(gen)
+            if exact is not None:
+                dense = exact.top(vector, self.k_dense)
+            else:
+                got = self.store.query(gen.chunks, vector.tolist(), self.k_dense, include=("distances",))
+                dense = [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"], got["distances"], strict=True)]
         t1 = time.perf_counter()
         bm25 = self.bm25_for(gen)  # also the vocabulary for the coverage check
         lexical = bm25.top(query, self.k_bm25) if mode in ("hybrid", "bm25") else []

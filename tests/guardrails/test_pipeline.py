@@ -96,6 +96,9 @@ def test_instructions_inside_a_document_are_never_followed(make_services: Callab
     screened = [v for v in response.trace["verdicts"] if v["check"] == "passages:prompt_injection"]  # type: ignore[index]
     assert screened and "Recovery Tips" in screened[0]["reason"]
     assert all(s.title != "Recovery Tips" for s in response.sources)
+    again = svc.assistant.ask("any tips for recovery after the fibrin procedure?")  # verdicts now come from a cache
+    assert "guaranteed" not in again.answer and all(s.title != "Recovery Tips" for s in again.sources)
+    assert any(v["check"] == "passages:prompt_injection" for v in again.trace["verdicts"])  # type: ignore[index]
 
 
 PERSONAL = {
