@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, le=1000)
     expansion_weight: float = Field(1.0, ge=0, le=10, description="weight of the synonym phrases' vectors added to "
                                     "the query vector for dense retrieval (0: the query alone)")
-    exact_dense_max_chunks: int = Field(50_000, ge=0, le=2_000_000, description="up to this many chunks, dense "
+    exact_dense_max_chunks: int = Field(20_000, ge=0, le=2_000_000, description="up to this many chunks, dense "
                                         "search is exact in memory (no Chroma round trip per query); 0: always Chroma")
     weight_dense: float = Field(1.0, ge=0, le=10)
     weight_bm25: float = Field(1.0, ge=0, le=10)

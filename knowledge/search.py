@@ -88,7 +88,7 @@ class HybridSearcher:
     def __init__(self, store: ChromaStore, embedder: Embedder, *, k_dense: int = 20, k_bm25: int = 20,
                  rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0,
                  expander: QueryExpander | None = None, pointer_ttl: float = 1.0,
-                 cache_size: int = 20_000, exact_dense_max: int = 50_000, expansion_weight: float = 1.0) -> None:
+                 cache_size: int = 20_000, exact_dense_max: int = 20_000, expansion_weight: float = 1.0) -> None:
         self.pointer_ttl = pointer_ttl
         self.cache_size = cache_size
         self._cache: dict[str, tuple[Passage, Vectors]] = {}
@@ -131,7 +131,11 @@ class HybridSearcher:
             return self._dense[1]
 
     def warm_up(self) -> None:
-        """Embed every expansion phrase once, in one batch, before the first question."""
+        """Before the first question: load the active generation's indexes and embed every
+        expansion phrase once, in one batch."""
+        gen = self.store.active()
+        if gen is not None:
+            self.bm25_for(gen)
         phrases = [p for p in (self.expander.phrases() if self.expander else []) if p not in self._phrases]
         if phrases:
             vectors = self.embedder.encode(phrases)
