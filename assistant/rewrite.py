@@ -24,6 +24,13 @@ _FILLER = frozenset(
     there any some""".split()
 )
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+# What a yes/no question says about its topic ("Is the procedure painful?"): not part of the topic.
+_PREDICATE = frozenset(
+    """painful safe effective risky dangerous expensive covered permanent available necessary worth normal common
+    successful possible better worse good bad ok okay hard difficult quick fast slow long short required needed
+    done performed painless invasive approved new experimental""".split()
+)
+_YES_NO = frozenset("is are was were will would does do did can could should has have".split())
 
 
 def topic_of(query: str) -> str:
@@ -35,6 +42,9 @@ def topic_of(query: str) -> str:
     tail = words[start:]
     while tail and tail[-1].lower() in STOPWORDS:
         tail.pop()
+    if words and words[0].lower() in _YES_NO:
+        while len(tail) > 1 and tail[-1].lower() in _PREDICATE | STOPWORDS:
+            tail.pop()
     return " ".join(tail)
 
 

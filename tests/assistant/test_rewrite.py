@@ -36,6 +36,10 @@ def test_without_history_nothing_is_rewritten() -> None:
 
 def test_topic_drops_question_words() -> None:
     assert topic_of("Can you tell me about the fibrin procedure?") == "fibrin procedure"
+    assert topic_of("Is the procedure painful?") == "procedure"  # what a yes/no question says is not its topic
+    assert topic_of("Is fibrin injection safe and effective?") == "fibrin injection"
+    assert standalone("how long does it take to work?", "Is the procedure painful?") == (
+        "how long does the procedure take to work?")
 
 
 def test_sessions_are_bounded_by_turns_and_idle_time(tmp_path: Path) -> None:
