@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -234,6 +235,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     if (unsafe := settings.unsafe_for(host)) is not None:
         raise ConfigError(f"refusing to listen on a non-loopback address with {unsafe}")
     svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
+    if workers:
+        os.environ["FAQ_WORKERS"] = str(workers)  # each worker builds its app from the environment
     uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
                 workers=workers or settings.workers, log_level="warning", proxy_headers=False,
                 timeout_keep_alive=30, timeout_graceful_shutdown=10, log_config=None)

@@ -285,10 +285,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             since=since, action=action, category=category, feedback=feedback, limit=min(limit, 1000)))
         return {"transcripts": rows}
 
-    if settings.console_enabled:
+    if settings.console_enabled and settings.workers == 1:
         from ui.console import mount
 
         mount(app, svc)
+    elif settings.console_enabled:  # Gradio keeps each browser session's queue in one process
+        log.warning("the staff console is not mounted with %d workers: run `faq console` beside the API",
+                    settings.workers)
     return app
 
 
