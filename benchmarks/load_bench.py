@@ -28,6 +28,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import ROOT, PeakRSS, percentile, write_json
+from evals.bench import wait_ready
 
 QUESTIONS = [
     "Is the procedure painful?", "Do I stay overnight?", "PRP vs fibrin", "How long does it take to work?",
@@ -107,12 +108,7 @@ def main() -> None:
                               stderr=(work / "server.log").open("w"))
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_ready(url, server)
         watcher = PeakRSS(server.pid)
 
         async def chat(client: httpx.AsyncClient, i: int) -> httpx.Response:

@@ -12,9 +12,11 @@ baseline measured in the same run, written as JSON so successive runs can be com
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import statistics
+import subprocess
 import threading
 import time
 import uuid
@@ -26,13 +28,9 @@ from typing import Any
 from assistant.types import Response
 from assistant.wiring import Services
 from evals.cases import EVALS_DIR, SETS_DIR, Case, load_set
+from evals.run import percentile
 
 MEDQUAD_DOCS = EVALS_DIR / "knowledge" / "medquad_spine"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def timings(values: list[float], unit: float) -> dict[str, float]:
@@ -51,6 +49,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[Any] | None = None, path: str = "/readyz",
+               timeout: float = 90) -> None:
+    """Poll ``url + path`` until it answers 200; RuntimeError (with the server's stderr) when the
+    process ``proc`` exits first or ``timeout`` seconds pass."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+            if proc is not None:
+                proc.kill()
+            err = proc.stderr.read() if proc is not None and proc.stderr else ""
+            raise RuntimeError(f"server at {url} did not start: {err.decode() if isinstance(err, bytes) else err}")
+        time.sleep(0.3)
 
 
 @contextmanager
@@ -154,7 +173,7 @@ def run(services: Services, out: Path, *, questions: int = 50, plain_sample: int
     import httpx
 
     work = services.settings.data_dir / "bench"
-    results: dict[str, Any] = {"created": time.time(), "machine": {"cpus": __import__("os").cpu_count()}}
+    results: dict[str, Any] = {"created": time.time(), "machine": {"cpus": os.cpu_count()}}
 
     echo("ingest: the product's ingest vs a plain encode loop ...")
     results["ingest"] = ingest_throughput(services, work / "ingest", plain_sample)

@@ -7,7 +7,6 @@ name the file and line.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assistant.errors import ConfigError
 from assistant.types import Action, Category
+from guardrails.policy import check_patterns
 
 EVALS_DIR = Path(__file__).resolve().parent
 SETS_DIR = EVALS_DIR / "sets"
@@ -41,11 +41,7 @@ class Expect(_Strict):
     @field_validator("must_not_match")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression {pattern!r}: {exc}") from None
+        check_patterns({repr(p): p for p in patterns})
         return patterns
 
 

@@ -57,12 +57,12 @@ def retrieved(reply: Response) -> list[tuple[str, str]]:
     return [(s.title, s.section) for s in reply.sources]
 
 
-def rank(reply: Response, expect: Expect) -> int | None:
+def rank(reply: Response | None, expect: Expect) -> int | None:
     """1-based rank of the first retrieved passage from an expected document or section; None when
-    the case expects none, 0 when none was retrieved."""
+    the case expects none, 0 when none was retrieved (or there was no reply)."""
     if not expect.documents and not expect.sections:
         return None
-    for i, (source, section) in enumerate(retrieved(reply), start=1):
+    for i, (source, section) in enumerate(retrieved(reply) if reply is not None else [], start=1):
         if source in expect.documents or section in expect.sections:
             return i
     return 0

@@ -106,9 +106,15 @@ def charts(report: Report) -> dict[str, str]:
     return out
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
+class Markup(str):
+    """HTML that is already escaped: a table cell shows it as it is."""
+
+
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    """An HTML table; every cell is escaped unless it is Markup."""
     head = "".join(f"<th>{html_lib.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html_lib.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{c if isinstance(c, Markup) else html_lib.escape(str(c))}</td>"
+                                    for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -138,7 +144,7 @@ def html(report: Report) -> str:
         set_rows.append([name, s["cases"], _pct(s["pass_rate"]), _pct(base), _pct(r.get("recall@1")),
                          _pct(r.get("recall@5")), r.get("mrr@10", "-"), s["latency_ms"]["p50"],
                          s["latency_ms"]["p95"]])
-    parts.append("<h2>Sets</h2>" + _table(["set", "cases", "pass rate", "baseline", "recall@1", "recall@5",
+    parts.append("<h2>Sets</h2>" + table(["set", "cases", "pass rate", "baseline", "recall@1", "recall@5",
                                             "MRR@10", "p50 ms", "p95 ms"], set_rows))
     for name, png in charts(report).items():
         parts.append(f"<h2>{name.title()}</h2><img alt='{name} chart' src='data:image/png;base64,{png}'>")
@@ -148,7 +154,7 @@ def html(report: Report) -> str:
                      + "".join(f"<li>{html_lib.escape(x)}</li>" for x in newly) + "</ul>")
     failed = [[r.set, r.id, r.severity, f"{r.action}/{r.category}", "; ".join(r.reasons)]
               for r in report.results if not r.passed]
-    parts.append("<h2>Failures</h2>" + (_table(["set", "case", "severity", "got", "reasons"], failed)
+    parts.append("<h2>Failures</h2>" + (table(["set", "case", "severity", "got", "reasons"], failed)
                                          if failed else "<p>None.</p>"))
     parts.append("</body></html>")
     return "\n".join(parts)

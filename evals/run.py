@@ -117,10 +117,6 @@ class Report:
                 "failed": sorted(f"{r.set}/{r.id}" for r in self.results if not r.passed)}
 
 
-def session_for(case: Case) -> str:
-    return f"{EVAL_SESSION_PREFIX}{uuid.uuid4().hex[:12]}"
-
-
 def expected_action(case: Case) -> str:
     """The confusion matrix's row: the allowed actions, or "any" when every action is allowed."""
     allowed = case.expect.action
@@ -128,7 +124,7 @@ def expected_action(case: Case) -> str:
 
 
 def run_case(target: Target, qset: QuestionSet, case: Case) -> CaseResult:
-    session = session_for(case)
+    session = f"{EVAL_SESSION_PREFIX}{uuid.uuid4().hex[:12]}"
     reply: Response | None = None
     latency = 0.0
     try:
@@ -150,9 +146,7 @@ def run_case(target: Target, qset: QuestionSet, case: Case) -> CaseResult:
     return CaseResult(
         qset.name, case.id, case.severity, case.tags, expected_action(case),
         case.expect.category or "unspecified", action, category, not reasons, reasons, round(latency, 2),
-        rank(reply, case.expect) if reply is not None else (0 if case.expect.sections or case.expect.documents
-                                                             else None),
-        reply.answer if reply is not None else "")
+        rank(reply, case.expect), reply.answer if reply is not None else "")
 
 
 def percentile(values: list[float], q: float) -> float:

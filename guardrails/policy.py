@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -51,12 +52,17 @@ class RequiredFact(_Strict):
         return pattern
 
 
-def _compile_all(patterns: dict[str, str]) -> dict[str, str]:
-    for rule_id, pattern in patterns.items():
+def check_patterns(named: Mapping[str, str]) -> None:
+    """ValueError naming the first pattern that is not a valid regular expression."""
+    for name, pattern in named.items():
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ValueError(f"rule {rule_id}: {exc}") from None
+            raise ValueError(f"{name}: not a valid regular expression: {exc}") from None
+
+
+def _compile_all(patterns: dict[str, str]) -> dict[str, str]:
+    check_patterns({f"rule {rule_id}": pattern for rule_id, pattern in patterns.items()})
     return patterns
 
 

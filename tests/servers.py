@@ -7,15 +7,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from evals.bench import wait_ready
 from tests.conftest import PACKAGE_ROOT, free_port
 
 ADMIN_KEY = "test-admin-key-123"
@@ -24,23 +23,6 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = PACKAGE_ROOT / "artifacts"
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes] | None = None, path: str = "/readyz",
-               timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
-            if proc is not None:
-                proc.kill()
-            err = proc.stderr.read().decode() if proc is not None and proc.stderr else ""
-            raise RuntimeError(f"server at {url} did not start: {err}")
-        time.sleep(0.3)
 
 
 def start_server(data_dir: Path, models: Path, *command: str, ready: str = "/readyz",

@@ -122,7 +122,7 @@ def build(svc: Services) -> gr.Blocks:
 
     def evaluate(names: list[str] | None, uploads: list[str] | None,
                  progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-        from evals.cases import BASELINE, SETS_DIR, resolve
+        from evals.cases import BASELINE, SETS_DIR
         from evals.report import charts
         from evals.run import InProcess, KnowledgeBases
         from evals.run import evaluate as run_sets
@@ -130,7 +130,6 @@ def build(svc: Services) -> gr.Blocks:
         paths = [SETS_DIR / f"{n}.yaml" for n in names or []] + [Path(u) for u in uploads or []]
         if not paths:
             raise ValueError("choose at least one question set, or upload one")
-        resolve([str(p) for p in paths])
         out = Path(settings.data_dir) / "eval" / time.strftime("console-%Y%m%d-%H%M%S")
         report = run_sets(InProcess(svc.assistant), paths, baseline=BASELINE, out=out,
                           progress=lambda done, total: progress(done / total, desc=f"{done}/{total} cases"),

@@ -20,6 +20,7 @@ import numpy as np
 from assistant.errors import DocumentError
 from assistant.types import Response
 from assistant.wiring import Services
+from evals.report import Markup, table
 from knowledge.ingest import IngestReport
 from knowledge.loaders import SUPPORTED_SUFFIXES
 
@@ -30,17 +31,6 @@ SECRET_SETTINGS = {"admin_key", "staff_password", "llm_api_key"}
 
 def esc(value: Any) -> str:
     return html.escape(str(value))
-
-
-def table(header: list[str], rows: list[list[Any]], classes: str = "") -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c if isinstance(c, Markup) else esc(c)}</td>" for c in row) + "</tr>"
-                   for row in rows)
-    return f"<table class='{classes}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-class Markup(str):
-    """HTML that is already escaped."""
 
 
 def trace_html(reply: Response | None) -> str:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from assistant.wiring import Services
+from evals.bench import wait_ready
 from tests.conftest import PACKAGE_ROOT, free_port
 from tests.servers import ADMIN_KEY, SITE, running, start_server
 
@@ -207,12 +208,7 @@ def test_readiness_fails_until_there_is_an_index(tmp_path: Path, model_cache: Pa
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_ready(url, proc, "/healthz")
         ready = httpx.get(f"{url}/readyz", timeout=10)
     finally:
         proc.terminate()
