@@ -52,23 +52,48 @@ def same_question_answers(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
     return by_text
 
 
+def ranked_documents(svc: Services, question: str, vector: Any, mode: str) -> list[str]:
+    """The answer documents of one search, best first, each once."""
+    docs: list[str] = []
+    for p in svc.searcher.search(question, 20, mode=mode, query_vector=vector).passages:  # type: ignore[arg-type]
+        name = Path(p.source).name
+        if name not in docs:
+            docs.append(name)
+    return docs
+
+
+def fusion_ceiling(dense: list[str], bm25: list[str], target: str, rrf_k: int) -> bool:
+    """Whether *some* weighting of the two rankings (reciprocal rank fusion, BM25 weight from 0
+    to 1000 against dense 1) puts the target in the top 5. Choosing the weight per question,
+    knowing the answer, is an upper bound on every fixed-weight fusion of these two lists."""
+    if target not in dense and target not in bm25:
+        return False
+    for w in [0.0, *(10 ** (e / 10) for e in range(-30, 31))]:
+        fused: dict[str, float] = {}
+        for rank, doc in enumerate(dense, start=1):
+            fused[doc] = 1 / (rrf_k + rank)
+        for rank, doc in enumerate(bm25, start=1):
+            fused[doc] = fused.get(doc, 0.0) + w / (rrf_k + rank)
+        if target in sorted(fused, key=lambda d: -fused[d])[:5]:
+            return True
+    return target in bm25[:5]
+
+
 def retrieval_quality(svc: Services, rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
     svc.embedder.encode(["warm up"])
     vectors = svc.embedder.encode([r["question"] for r in rows])
     equivalent = same_question_answers(rows)
     figures: dict[str, Any] = {}
+    lists: dict[str, list[list[str]]] = {}
+    targets = [safe_name(row["id"]) + ".txt" for row in rows]
     for mode in MODES:
         r1 = r5 = mrr = lenient5 = 0.0
+        lists[mode] = []
         started = time.perf_counter()
-        for row, vector in zip(rows, vectors, strict=True):
-            target = safe_name(row["id"]) + ".txt"
+        for row, vector, target in zip(rows, vectors, targets, strict=True):
             same = equivalent.get(row["question"].strip().lower(), {target})
-            result = svc.searcher.search(row["question"], 20, mode=mode, query_vector=vector)
-            docs: list[str] = []
-            for p in result.passages:
-                name = Path(p.source).name
-                if name not in docs:
-                    docs.append(name)
+            docs = ranked_documents(svc, row["question"], vector, mode)
+            lists[mode].append(docs)
             rank = docs.index(target) + 1 if target in docs[:10] else 0
             lenient5 += bool(same & set(docs[:5]))
             r1 += rank == 1
@@ -86,6 +111,13 @@ def retrieval_quality(svc: Services, rows: list[dict[str, Any]], label: str) -> 
     gain = 100 * (figures["hybrid"]["recall@5"] - best_single)
     print(f"{label:>22}  hybrid recall@5 gain over the better single method: {gain:+.1f} points (target >= +3)")
     figures["hybrid_gain_points"] = round(gain, 1)
+    rrf_k = svc.settings.rrf_k
+    ceiling = sum(fusion_ceiling(d, b, t, rrf_k)
+                  for d, b, t in zip(lists["dense"], lists["bm25"], targets, strict=True)) / len(rows)
+    figures["fusion_ceiling_recall@5"] = round(ceiling, 4)
+    figures["fusion_ceiling_gain_points"] = round(100 * (ceiling - best_single), 1)
+    print(f"{label:>22}  ceiling of any dense+BM25 fusion (best weight chosen per question, knowing the answer): "
+          f"recall@5 {ceiling:.3f} = {100 * (ceiling - best_single):+.1f} points over the better single method")
     return figures
 
 

@@ -29,7 +29,7 @@ GENERIC = frozenset(
     involves still much many thing things really just ok okay best better good bad fix fixed start starts
     first next know tell want like way kind sort type one ones lot lots time times day days right sure
     exactly usually normally generally typically able possible someone anyone everyone something anything
-    question questions""".split()
+    nothing everything else other others another question questions""".split()
 )
 
 

@@ -138,6 +138,8 @@ def test_the_log_filter_redacts_messages(caplog: pytest.LogCaptureFixture) -> No
 @pytest.mark.parametrize(("sentence", "rule"), [
     ("You have an annular tear.", "out-diagnosis"),
     ("It sounds like you have sciatica.", "out-diagnosis"),
+    ("From what you describe, you may have a herniated disc.", "out-diagnosis"),
+    ("You have been suffering from an annular tear for years.", "out-diagnosis"),
     ("The injection will cure your back pain.", "out-promise"),
     ("The procedure is 100% safe.", "out-promise"),
     ("Take 400 mg of ibuprofen before you come.", "out-dose"),
@@ -153,6 +155,19 @@ def test_output_checks_remove_violating_sentences(assistant: Assistant, sentence
     )
     assert keep == [0]
     assert rule in verdicts[0].rule_ids and verdicts[0].fired
+
+
+@pytest.mark.parametrize("sentence", [
+    "If you have been living with chronic back pain and have completed a reasonable course of conservative "
+    "treatment without lasting benefit, a consultation is an appropriate next step.",
+    "Whether you have had surgery before is one of many factors our team weighs.",
+    "Once you have completed the evaluation, our team explains the options.",
+])
+def test_output_checks_keep_conditional_you_have_sentences(assistant: Assistant, sentence: str) -> None:
+    """The article's own 'if you have been living with pain' is not a diagnosis: removing it lost
+    the answer to 'What are my options if conservative care didn't work?'."""
+    keep, verdicts = check_sentences([sentence], sentence, "what are my options?", assistant.guardrails.output_rules)
+    assert keep == [0] and not verdicts
 
 
 def test_redaction_keeps_ordinary_sentences_intact() -> None:
