@@ -30,7 +30,6 @@ from guardrails.pii import redact, strip_personal
 from guardrails.pipeline import Guardrails
 from guardrails.policy import Policy
 from guardrails.verdict import Verdict
-from knowledge.bm25 import topic_terms
 from knowledge.embeddings import Embedder
 from knowledge.search import HybridSearcher, Passage
 
@@ -210,7 +209,7 @@ class Assistant:
         t = time.perf_counter()
         draft = self.composer.compose(result.expanded_query, result.query_vector, passages)
         trace["best_sentence_score"] = round(draft.best_score, 4)
-        reason = self._not_covered(query, result.uncovered, passages, draft)
+        reason = self._not_covered(query, result.topic, result.uncovered, passages, draft)
         used: set[int] = set()
         if reason:
             trace["no_answer_reason"] = reason
@@ -231,14 +230,14 @@ class Assistant:
         trace["passages"] = [{**p.trace(), "used": i in used} for i, p in enumerate(passages)]
         return reply
 
-    def _not_covered(self, query: str, uncovered: list[str], passages: list[Passage], draft: Draft) -> str:
+    def _not_covered(self, query: str, terms: list[str], uncovered: list[str], passages: list[Passage],
+                     draft: Draft) -> str:
         """Why the clinic's materials do not answer this question, or '' when they do."""
         if draft.empty:
             return f"best sentence score {draft.best_score:.2f} is below the answer floor"
         # Topic words found nowhere in the articles: the question is about something they do
         # not discuss ("does PRP help knee arthritis?"). Half of them missing decides alone;
         # any missing decides when the best sentence is only a middling match.
-        terms = topic_terms(query)
         if terms and uncovered:
             share = len(uncovered) / len(terms)
             if share >= self.max_uncovered_share or draft.best_score < self.confident_score:

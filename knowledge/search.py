@@ -53,7 +53,8 @@ class SearchResult:
     generation: int | None
     timings: dict[str, float] = field(default_factory=dict)
     expanded_query: str = ""
-    uncovered: list[str] = field(default_factory=list)  # query words found nowhere in the index
+    topic: list[str] = field(default_factory=list)  # the query's topic words (knowledge.bm25.topic_terms)
+    uncovered: list[str] = field(default_factory=list)  # topic words found nowhere in the index
 
 
 def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int) -> Passage:
@@ -88,7 +89,9 @@ class HybridSearcher:
     def __init__(self, store: ChromaStore, embedder: Embedder, *, k_dense: int = 20, k_bm25: int = 20,
                  rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0,
                  expander: QueryExpander | None = None, pointer_ttl: float = 1.0,
-                 cache_size: int = 20_000, exact_dense_max: int = 20_000, expansion_weight: float = 1.0) -> None:
+                 cache_size: int = 20_000, exact_dense_max: int = 20_000, expansion_weight: float = 1.0,
+                 everyday: frozenset[str] = frozenset()) -> None:
+        self.everyday = everyday
         self.pointer_ttl = pointer_ttl
         self.cache_size = cache_size
         self._cache: dict[str, tuple[Passage, Vectors]] = {}
@@ -175,13 +178,14 @@ class HybridSearcher:
         result = self.store.read_active(
             lambda gen: self._search(gen, expanded, k, mode, query_vector, timings), max_age=self.pointer_ttl
         )
+        topic = topic_terms(query, self.everyday)
         if result is None:
-            return SearchResult([], query_vector, None, timings, expanded, topic_terms(query))
+            return SearchResult([], query_vector, None, timings, expanded, topic, topic)
         result.expanded_query = expanded
+        result.topic = topic
         explained = set(tokenize(" ".join(matched)))
         index = self._bm25[1] if self._bm25 else None
-        result.uncovered = [t for t in topic_terms(query)
-                            if t not in explained and (index is None or not index.covers(t))]
+        result.uncovered = [t for t in topic if t not in explained and (index is None or not index.covers(t))]
         return result
 
     def _search(self, gen: Generation, query: str, k: int, mode: Mode, vector: Vectors,

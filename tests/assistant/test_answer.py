@@ -90,6 +90,32 @@ def test_questions_the_articles_do_not_answer_get_no_answer(assistant: Assistant
     assert response.trace is not None and response.trace["no_answer_reason"]
 
 
+def test_everyday_words_do_not_make_a_question_unanswerable(make_services: Callable[..., Services],
+                                                             docs_dir: Path, tmp_path: Path) -> None:
+    """'put', 'enough' and 'already' are not in the article; they are not the question's topic
+    either (knowledge/everyday_words.txt). Without the list the same questions get no_answer."""
+    questions = ["how do the doctors know where to put the needle",
+                 "ive had back pain for 2 months is that long enough",
+                 "i already had a discectomy, am i automatically out"]
+    with_list = make_services(docs_dir=docs_dir)
+    with_list.ingestor.ingest([docs_dir], progress=False)
+    empty = tmp_path / "no-everyday-words.txt"
+    empty.write_text("# nothing here\n", encoding="utf-8")
+    without = make_services(docs_dir=docs_dir, everyday_words_file=empty)
+    for question in questions:
+        answered = with_list.assistant.ask(question)
+        assert answered.action == "answer" and answered.sources, question
+        refused = without.assistant.ask(question)
+        assert refused.action == "no_answer", question
+        assert refused.trace is not None and "words not in the articles" in refused.trace["no_answer_reason"]
+
+
+def test_a_content_word_the_articles_lack_still_means_no_answer(assistant: Assistant) -> None:
+    for question in ("can i fly the day after the injection", "does yoga or pilates help after the procedure"):
+        response = assistant.ask(question)
+        assert response.action == "no_answer", (question, body(response))
+
+
 def test_a_follow_up_is_rewritten_from_the_conversation(assistant: Assistant) -> None:
     first = assistant.ask("Tell me about the fibrin procedure", "conv-1")
     follow = assistant.ask("how long does it take to work?", "conv-1")

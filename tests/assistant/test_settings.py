@@ -68,3 +68,15 @@ def test_an_invalid_clinic_profile_names_the_field(tmp_path: Path) -> None:
     path.write_text(text)
     with pytest.raises(ConfigError, match="phone"):
         load_clinic_profile(path)
+
+
+def test_a_broken_everyday_words_file_is_a_clear_error(tmp_path: Path) -> None:
+    from knowledge.everyday import load
+
+    bad = tmp_path / "everyday.txt"
+    bad.write_text("put\ntwo words\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"everyday\.txt:2: one word"):
+        load(bad)
+    with pytest.raises(ConfigError, match="cannot read the everyday words file"):
+        load(tmp_path / "missing.txt")
+    assert {"put", "enough"} <= load(PACKAGE_ROOT / "knowledge" / "everyday_words.txt")
