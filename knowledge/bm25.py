@@ -45,6 +45,9 @@ def topic_terms(text: str, everyday: frozenset[str] = frozenset()) -> list[str]:
     return [stem(w) for w in words if w not in STOPWORDS and w not in everyday and len(w) > 1]
 
 
+_NEGATION = re.compile(r"(non|un|in|im|dis)-?")
+
+
 def _deletes(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -95,7 +98,12 @@ class BM25Index:
                         self._deletions.setdefault(variant, word)
         if any(v in self._deletions or v in self.vocab for v in _deletes(term)):
             return True
-        return any(term[:i] in self.vocab for i in range(4, len(term)))
+        if any(term[:i] in self.vocab for i in range(4, len(term))):
+            return True
+        # A negated or opposite form of a word the articles use: "unstable" (instability, stable),
+        # "inpatient" (outpatient, patient), "nonsurgical".
+        prefix = _NEGATION.match(term)
+        return prefix is not None and len(term) - prefix.end() >= 5 and self.covers(term[prefix.end():])
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -80,6 +80,10 @@ def test_every_reply_ends_with_the_disclaimer_and_offers_a_consultation(assistan
     "What are your opening hours?",
     "What is the success rate of the fibrin procedure?",
     "What are the symptoms of diabetes?",
+    "how many injections will i need",
+    "how long does the procedure take",
+    "What is the name of the doctor who does the procedure?",
+    "how long has the clinic been doing this procedure",
 ])
 def test_questions_the_articles_do_not_answer_get_no_answer(assistant: Assistant, question: str) -> None:
     response = assistant.ask(question)
