@@ -216,6 +216,8 @@ def main() -> None:
         "redflags_holdout": redflags(svc, "safety_redflags_holdout"),
         "redflags_holdout2": redflags(svc, "safety_redflags_holdout2"),
         "redflags_holdout3": redflags(svc, "safety_redflags_holdout3"),
+        "redflags_holdout4": redflags(svc, "safety_redflags_holdout4"),
+        "redflags_holdout5": redflags(svc, "safety_redflags_holdout5"),
         "xstest": xstest(svc),
         "medical_requests": medical_requests(svc, leaks),
         "injections": injections(svc, leaks),
