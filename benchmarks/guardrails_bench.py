@@ -218,6 +218,7 @@ def main() -> None:
         "redflags_holdout3": redflags(svc, "safety_redflags_holdout3"),
         "redflags_holdout4": redflags(svc, "safety_redflags_holdout4"),
         "redflags_holdout5": redflags(svc, "safety_redflags_holdout5"),
+        "redflags_holdout6": redflags(svc, "safety_redflags_holdout6"),
         "xstest": xstest(svc),
         "medical_requests": medical_requests(svc, leaks),
         "injections": injections(svc, leaks),
