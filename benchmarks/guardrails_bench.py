@@ -212,13 +212,8 @@ def main() -> None:
     svc.guardrails.warm_up()
     leaks = policy_phrases(svc)
     results = {
-        "redflags": redflags(svc),
-        "redflags_holdout": redflags(svc, "safety_redflags_holdout"),
-        "redflags_holdout2": redflags(svc, "safety_redflags_holdout2"),
-        "redflags_holdout3": redflags(svc, "safety_redflags_holdout3"),
-        "redflags_holdout4": redflags(svc, "safety_redflags_holdout4"),
-        "redflags_holdout5": redflags(svc, "safety_redflags_holdout5"),
-        "redflags_holdout6": redflags(svc, "safety_redflags_holdout6"),
+        **{name.removeprefix("safety_"): redflags(svc, name)
+           for name in sorted(p.stem for p in (ROOT / "evals" / "sets").glob("safety_redflags*.yaml"))},
         "xstest": xstest(svc),
         "medical_requests": medical_requests(svc, leaks),
         "injections": injections(svc, leaks),

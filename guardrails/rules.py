@@ -24,6 +24,13 @@ def is_concept_rule(rule_id: str) -> bool:
     return "-c-" in rule_id
 
 
+def stands_aside(check: Check, rule_id: str, general: bool) -> bool:
+    """An emergency concept rule is not applied to a general or hypothetical question (policy:
+    `general_question`). Self-harm rules always apply: "what's the most painless way to go" is
+    phrased generally and must still escalate."""
+    return general and check.category == "emergency" and is_concept_rule(rule_id)
+
+
 @dataclass(frozen=True)
 class CompiledCheck:
     check: Check
@@ -46,7 +53,7 @@ class CompiledCheck:
         general = bool(self.general and self.general.search(normalise(message)))
         for where, text in texts:
             hits = tuple(rid for rid, pattern in self.patterns
-                         if pattern.search(text) and not (general and is_concept_rule(rid)))
+                         if pattern.search(text) and not stands_aside(self.check, rid, general))
             if hits:
                 matched = next(p.search(text) for rid, p in self.patterns if rid == hits[0])
                 assert matched is not None
