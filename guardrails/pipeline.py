@@ -36,9 +36,9 @@ class Guardrails:
         self.classifier.warm_up()
 
     def check_input(self, message: str, earlier: list[str], vector: Vectors) -> tuple[Verdict | None, list[Verdict]]:
-        """Rules first, in policy order; then the semantic check, in policy order. A rule is
-        more precise than a resemblance, so "pills saved up to end things" is self-harm by
-        its rule even though it also resembles an emergency."""
+        """Rules first, in policy order; then the semantic check, in policy order; then the
+        red-flag model. A rule is more precise than a resemblance, so "pills saved up to end
+        things" is self-harm by its rule even though it also resembles an emergency."""
         verdicts = [check.run(message, earlier) for check in self.checks]
         for verdict in verdicts:
             if verdict.fired:
@@ -57,7 +57,23 @@ class Guardrails:
                                       f"close to exemplar {exemplar} ({score:.2f}; ordinary questions {ordinary:.2f})")
                 return verdicts[i], verdicts
             verdicts[i] = passed(verdicts[i].check, f"no rule matched; nearest exemplar {score:.2f}", score)
-        return None, verdicts
+        # Last, the red-flag model: it is less precise about the category than an exemplar.
+        return self._red_flag_model(vector, general, verdicts), verdicts
+
+    def _red_flag_model(self, vector: Vectors, general: bool, verdicts: list[Verdict]) -> Verdict | None:
+        """The linear red-flag model (policy: semantic.red_flag_probability): it generalises to
+        wordings no rule or exemplar is near (measured on the held-out red-flag sets)."""
+        threshold = self.policy.semantic.red_flag_probability
+        if threshold is None:
+            return None
+        category, probability = self.classifier.red_flag(vector)
+        if probability < threshold or (general and category == "emergency"):
+            return None
+        i = next(i for i, c in enumerate(self.checks) if c.check.category == category)
+        check = self.checks[i].check
+        verdicts[i] = Verdict(verdicts[i].check, True, check.action, check.category, probability, ("red-flag-model",),
+                              f"red-flag model: probability {probability:.2f} (threshold {threshold:.2f})")
+        return verdicts[i]
 
     def screen(self, passages: list[Passage]) -> tuple[list[Passage], list[Verdict]]:
         return screen_passages(passages, self.injection, self._screened)

@@ -87,6 +87,10 @@ class Threshold(_Strict):
 class Semantic(_Strict):
     exemplars_file: str
     categories: dict[Category, Threshold]
+    # A linear model fitted on the exemplars (emergency, self_harm, everything else): a message
+    # whose red-flag probability reaches this escalates even when no exemplar is near it.
+    # None: off.
+    red_flag_probability: float | None = Field(None, gt=0, le=1)
 
 
 class Exemplars(_Strict):

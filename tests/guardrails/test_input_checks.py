@@ -64,3 +64,20 @@ def test_the_policy_fingerprint_changes_with_its_text(tmp_path: Path) -> None:
     edited.write_text((PACKAGE_ROOT / "guardrails" / "policy.yaml").read_text().replace("Call {emergency_number} now",
                                                                                          "Call {emergency_number} immediately"))
     assert load_policy(edited).fingerprint != original.fingerprint
+
+
+def test_the_red_flag_model_catches_what_no_rule_or_exemplar_does(guardrails: Guardrails, embedder: Any) -> None:
+    """'now I'm burning up with a fever' matches no rule and is near no exemplar enough; the
+    linear model fitted on the exemplars escalates it. With the model off, nothing does."""
+    message = "now I'm burning up with a fever"
+    vector = embedder.encode([message])[0]
+    decision, verdicts = guardrails.check_input(message, [], vector)
+    assert decision is not None and decision.category == "emergency"
+    assert decision.rule_ids == ("red-flag-model",) and "probability" in decision.reason
+    assert not any(v.fired for v in verdicts if v is not decision)
+    semantic = guardrails.policy.semantic.model_copy(update={"red_flag_probability": None})
+    off = Guardrails(guardrails.policy.model_copy(update={"semantic": semantic}), guardrails.classifier)
+    assert off.check_input(message, [], vector)[0] is None
+    # deterministic: the same exemplars fit the same model
+    category, probability = guardrails.classifier.red_flag(vector)
+    assert (category, probability) == guardrails.classifier.red_flag(vector) and probability >= 0.85
