@@ -19,8 +19,9 @@ def load(path: Path) -> frozenset[str]:
     words = set()
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip().lower()
-        if line and not _WORD.fullmatch(line):
+        if not line:
+            continue
+        if not _WORD.fullmatch(line):
             raise ConfigError(f"{path}:{number}: one word of letters a-z per line, got {line!r}")
-        if line:
-            words.add(line)
+        words.add(line)
     return frozenset(words)

@@ -80,4 +80,6 @@ def test_the_red_flag_model_catches_what_no_rule_or_exemplar_does(guardrails: Gu
     assert off.check_input(message, [], vector)[0] is None
     # deterministic: the same exemplars fit the same model
     category, probability = guardrails.classifier.red_flag(vector)
-    assert (category, probability) == guardrails.classifier.red_flag(vector) and probability >= 0.85
+    threshold = guardrails.policy.semantic.red_flag_probability
+    assert threshold is not None and probability >= threshold
+    assert (category, probability) == guardrails.classifier.red_flag(vector)
