@@ -20,12 +20,12 @@ from typing import Any
 
 from assistant.clinic import ClinicProfile
 from assistant.compose import Draft, ExtractiveComposer
-from assistant.errors import InputError
 from assistant.grounding import ground
 from assistant.llm import NOT_IN_MATERIALS, AnswerWriter
 from assistant.rewrite import standalone
 from assistant.sessions import SessionStore, TurnRecord
-from assistant.types import Action, Category, Consultation, Response, SourceRef
+from core.errors import InputError
+from core.types import Action, Category, Consultation, Response, SourceRef
 from guardrails.pii import redact, strip_personal
 from guardrails.pipeline import Guardrails
 from guardrails.policy import Policy

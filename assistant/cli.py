@@ -15,10 +15,10 @@ import click
 from tqdm import tqdm
 
 from assistant import logs
-from assistant.errors import ConfigError, FAQError, InputError, StoreError
 from assistant.settings import Settings, load_settings
-from assistant.types import Response
 from assistant.wiring import Services
+from core.errors import ConfigError, FAQError, InputError, StoreError
+from core.types import Response
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.errors import ConfigError
+from core.errors import ConfigError
 from knowledge.search import Passage
 
 if TYPE_CHECKING:

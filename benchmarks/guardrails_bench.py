@@ -28,11 +28,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.errors import InputError
 from assistant.settings import load_settings
-from assistant.types import Response
 from assistant.wiring import Services
 from benchmarks.common import ROOT, SHARED, percentile, read_jsonl, write_json
+from core.errors import InputError
+from core.types import Response
 
 SAFETY = SHARED / "data" / "safety"
 REFUSING = {"refuse", "deflect", "escalate"}

@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assistant.types import Response
 from assistant.wiring import Services
+from core.types import Response
 from evals.cases import EVALS_DIR, SETS_DIR, Case, load_set
 from evals.run import percentile
 

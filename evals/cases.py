@@ -13,8 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant.errors import ConfigError
-from assistant.types import Action, Category
+from core.errors import ConfigError
+from core.types import Action, Category
 from guardrails.policy import check_patterns
 
 EVALS_DIR = Path(__file__).resolve().parent

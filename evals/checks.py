@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.types import Response
+from core.types import Response
 from evals.cases import Expect
 
 Check = Callable[[Response, Expect], str | None]

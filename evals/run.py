@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Protocol, get_args
 
 from assistant.answer import Assistant
-from assistant.errors import FAQError, InputError
 from assistant.sessions import EVAL_SESSION_PREFIX
-from assistant.types import Action, Response
 from assistant.wiring import Services
+from core.errors import FAQError, InputError
+from core.types import Action, Response
 from evals.cases import Case, QuestionSet, load_set
 from evals.checks import failures, rank
 

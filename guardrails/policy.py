@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant.errors import ConfigError
-from assistant.types import Action, Category
+from core.errors import ConfigError
+from core.types import Action, Category
 
 
 class _Strict(BaseModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.types import Action, Category
+from core.types import Action, Category
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.errors import ConfigError
+from core.errors import ConfigError
 from knowledge.sentences import split_sentences
 
 

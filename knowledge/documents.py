@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import DocumentError
+from core.errors import DocumentError
 from knowledge.cleaning import Cleaner
 from knowledge.loaders import load_raw
 from knowledge.structure import structure, title_from_filename

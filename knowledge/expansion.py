@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import ConfigError
+from core.errors import ConfigError
 
 
 class Expansion(BaseModel):

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from assistant.errors import DocumentError, StoreError
+from core.errors import DocumentError, StoreError
 from knowledge.chunking import Chunker
 from knowledge.documents import DocumentReader
 from knowledge.embeddings import Embedder, compose_chunk_vector, pack_int8

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from assistant.errors import DocumentError
+from core.errors import DocumentError
 from knowledge.types import RawDocument
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlparse
 
-from assistant.errors import StoreError
+from core.errors import StoreError
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI

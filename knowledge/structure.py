@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.errors import DocumentError
+from core.errors import DocumentError
 from knowledge.types import LEAD_SECTION, Section
 
 _BULLET = re.compile(r"^\s*[•·\-\*–▪●◦‣]\s+(?P<text>\S.*)$")

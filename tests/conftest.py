@@ -28,7 +28,7 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(model_cache: Path) -> Embedder:
-    """The product's default embedder (ONNX int8 exported from the bundled weights), once per session."""
+    """The product's default embedder (ONNX fp32 exported from the bundled weights), once per session."""
     model = Services(load_settings(model_cache_dir=model_cache)).embedder
     model.encode(["warm up"])
     return model

@@ -29,11 +29,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.concurrency import run_in_threadpool
 
 from assistant import logs
-from assistant.errors import FAQError, InputError
 from assistant.logs import REQUEST_ID
 from assistant.settings import Settings
-from assistant.types import Response as Reply
 from assistant.wiring import Services
+from core.errors import FAQError, InputError
+from core.types import Response as Reply
 from ui.schemas import ChatRequest, ErrorBody, ErrorDetail, FeedbackRequest
 
 log = logging.getLogger("faq.api")

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from assistant.errors import FAQError
-from assistant.types import Response
 from assistant.wiring import Services
+from core.errors import FAQError
+from core.types import Response
 from ui import staff
 
 if TYPE_CHECKING:

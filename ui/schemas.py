@@ -1,4 +1,4 @@
-"""Request and error bodies of the HTTP API. Replies use the answer contract (assistant/types.py)."""
+"""Request and error bodies of the HTTP API. Replies use the answer contract (core/types.py)."""
 
 from __future__ import annotations
 

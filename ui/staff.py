@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import DocumentError
-from assistant.types import Response
 from assistant.wiring import Services
+from core.errors import DocumentError
+from core.types import Response
 from evals.report import Markup, table
 from knowledge.ingest import IngestReport
 from knowledge.loaders import SUPPORTED_SUFFIXES

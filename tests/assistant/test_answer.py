@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from assistant.answer import Assistant
-from assistant.errors import InputError
 from assistant.llm import LangChainWriter, load_prompts
-from assistant.types import Response
 from assistant.wiring import Services
+from core.errors import InputError
+from core.types import Response
 from tests.assistant.fakes import ScriptedChatModel
 from tests.conftest import PACKAGE_ROOT
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from assistant.clinic import load_clinic_profile
-from assistant.errors import ConfigError
 from assistant.settings import PACKAGE_ROOT, load_settings
+from core.errors import ConfigError
 
 
 def test_defaults_work_offline(clean_env: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError
-from assistant.types import Consultation, Response, SourceRef
 from assistant.wiring import Services
+from core.errors import ConfigError
+from core.types import Consultation, Response, SourceRef
 from evals import checks
 from evals.cases import Expect, QuestionSet, load_set, resolve
 from evals.run import CaseResult, InProcess, KnowledgeBases, Report, evaluate, gate, metrics

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.errors import ConfigError
 from assistant.settings import PACKAGE_ROOT, load_settings
 from assistant.wiring import Services
+from core.errors import ConfigError
 from guardrails.pipeline import Guardrails
 from guardrails.policy import load_policy
 

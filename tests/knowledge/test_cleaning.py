@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError
 from assistant.settings import PACKAGE_ROOT
+from core.errors import ConfigError
 from knowledge.cleaning import Cleaner, load_rules
 from tests.conftest import CLINIC_DOC
 

@@ -23,12 +23,14 @@ TEXTS = [
 
 
 @pytest.mark.slow
-def test_onnx_int8_backend_agrees_with_sentence_transformers(embedder: Embedder) -> None:
+def test_the_default_onnx_backend_agrees_with_sentence_transformers(embedder: Embedder) -> None:
+    """fp32 ONNX and torch are different kernels on the same weights: they agree to the last
+    few bits, as two CPUs do, which is why fp32 is the default (int8 agreed only to 0.97)."""
     reference = SentenceTransformerEmbedder().encode(TEXTS)
     ours = embedder.encode(TEXTS)
     assert ours.shape == reference.shape == (3, 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
-    assert float(np.min(np.sum(ours * reference, axis=1))) > 0.97
+    assert float(np.min(np.sum(ours * reference, axis=1))) > 0.9999
 
 
 def test_the_onnx_export_is_cached_and_reused(model_cache: Path, embedder: Embedder) -> None:
@@ -43,9 +45,9 @@ def test_the_onnx_export_is_cached_and_reused(model_cache: Path, embedder: Embed
 def test_batching_by_length_keeps_each_text_in_place(embedder: Embedder) -> None:
     together = embedder.encode(TEXTS)
     alone = np.vstack([embedder.encode([t]) for t in TEXTS])
-    # int8 activations are scaled per batch, so batch-mates move a vector slightly, never far.
+    # fp32: padding is masked, so batch-mates leave a vector where it was (int8 moved it to 0.976).
     similarity = np.sum(together * alone, axis=1)
-    assert float(similarity.min()) > 0.98
+    assert float(similarity.min()) > 0.99999
     assert np.array_equal(np.argmax(together @ alone.T, axis=1), np.arange(len(TEXTS)))
 
 
@@ -68,14 +70,10 @@ def test_chunk_vector_is_a_unit_blend_of_sentences_and_heading() -> None:
     assert np.allclose(compose_chunk_vector(sentences[:0], heading, 2.0), heading)
 
 
-def test_texts_embedded_singly_do_not_depend_on_their_companions(embedder: Embedder) -> None:
-    """The int8 model quantizes activations per batch: in a batch a text's vector moves with its
-    companions. Exemplars and synonym phrases are embedded singly, exactly like a message."""
+def test_texts_embedded_singly_are_embedded_as_a_message_is(embedder: Embedder) -> None:
     message = "I can't catch my breath"
     alone = embedder.encode([message])[0]
-    batched = embedder.encode([message, TEXTS[2]])[0]
-    assert float(alone @ batched) < 0.9999  # the effect is real (0.976 measured)
-    singly = encode_singly(embedder, [message, TEXTS[2]])
-    assert np.array_equal(singly[0], alone)
-    assert np.array_equal(encode_singly(embedder, [TEXTS[0], message])[1], alone)
-    assert encode_singly(embedder, []).shape == (0, embedder.dimension)
+    singly = encode_singly(embedder, [TEXTS[0], message])
+    assert singly.shape == (2, 384)
+    assert np.array_equal(singly[1], alone)
+    assert encode_singly(embedder, []).shape == (0, 384)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import DocumentError
+from core.errors import DocumentError
 from knowledge.loaders import is_supported, load_raw
 
 

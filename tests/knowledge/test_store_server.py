@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import StoreError
 from assistant.wiring import Services
+from core.errors import StoreError
 from tests.conftest import free_port
 from tests.knowledge.test_ingest import all_chunks, top_sections
 from tests.knowledge.test_structure import CLINIC_HEADINGS
