@@ -22,7 +22,7 @@ chat: $(STAMP)
 	$(BIN)/faq chat
 
 test: $(STAMP) $(BROWSER_STAMP)
-	$(BIN)/ruff check core assistant knowledge guardrails ui evals benchmarks tests
+	$(BIN)/ruff check core cli assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -50,7 +50,7 @@ $(BROWSER_STAMP):
 	touch $(BROWSER_STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check core assistant knowledge guardrails ui evals benchmarks tests
+	$(BIN)/ruff check core cli assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
 
 bench: $(STAMP)

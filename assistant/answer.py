@@ -1,7 +1,8 @@
-"""The answer pipeline, its steps written out in order:
+"""The answer pipeline. ``Assistant.ask`` reads as its steps:
 
-    check input (guardrails) -> rewrite -> retrieve (screen passages) -> compose -> check output
-    -> finalize (consultation, disclaimer) -> remember (redacted)
+    check the input -> read the message (language, typos fixed, one embedding) -> input checks
+    -> rewrite a follow-up -> retrieve (screen passages) -> compose -> is it answerable?
+    -> check the output -> finalize (consultation, disclaimer) -> remember (redacted)
 
 Usage::
 
@@ -15,44 +16,33 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
+from assistant.answerability import Answerability, Evidence, Judgement, evidence_of
 from assistant.clinic import ClinicProfile
 from assistant.compose import Draft, ExtractiveComposer
 from assistant.grounding import ground
 from assistant.llm import NOT_IN_MATERIALS, AnswerWriter
 from assistant.rewrite import standalone
 from assistant.sessions import SessionStore, TurnRecord
+from assistant.trace import Trace
 from core.errors import InputError
-from core.types import Action, Category, Consultation, Response, SourceRef
+from core.types import Action, Category, Consultation, Response, SourceRef, Suggestion
 from guardrails.pii import redact, strip_personal
-from guardrails.pipeline import Guardrails
+from guardrails.pipeline import Guardrails, InputDecision, Message
 from guardrails.policy import Policy
-from guardrails.verdict import Verdict
 from knowledge.embeddings import Embedder
 from knowledge.search import HybridSearcher, Passage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 SNIPPET_CHARS = 220
+MAX_SUGGESTIONS = 3
 
 
 @dataclass(frozen=True)
 class AnswerLimits:
-    passages: int = 5  # fused passages handed to the composer
-    max_question_chars: int = 2000
-    max_uncovered_share: float = 0.5  # share of topic words unknown to the articles: not covered
-    confident_score: float = 0.55  # below it, any unknown topic word means not covered
-
-
-@dataclass(frozen=True)
-class Search:
-    """The retrieval query, already expanded and embedded."""
-
-    query: str
-    expanded: str
-    matched: list[str]
-    vector: Any
+    passages: int  # fused passages retrieved and screened
+    max_question_chars: int
 
 
 @dataclass(frozen=True)
@@ -62,7 +52,29 @@ class Reply:
     action: Action
     category: Category
     body: str
-    sources: list[SourceRef]
+    sources: list[SourceRef] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What retrieval and composition found for one question, and its features for answerability."""
+
+    query: str
+    passages: list[Passage]
+    draft: Draft
+    evidence: Evidence
+    fact_missing: str
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """Found, and the answerability judgement on it."""
+
+    query: str
+    passages: list[Passage]
+    draft: Draft
+    judgement: Judgement
 
 
 def clinic_fields(clinic: ClinicProfile) -> dict[str, str]:
@@ -99,21 +111,18 @@ def cite(text: str, n: int) -> str:
 
 
 class Assistant:
-    def __init__(self, searcher: HybridSearcher, composer: ExtractiveComposer, sessions: SessionStore,
-                 clinic: ClinicProfile, policy: Policy, embedder: Embedder, guardrails: Guardrails, *,
-                 limits: AnswerLimits | None = None, writer: AnswerWriter | None = None) -> None:
-        limits = limits or AnswerLimits()
-        self.passages = limits.passages
-        self.max_question_chars = limits.max_question_chars
-        self.max_uncovered_share = limits.max_uncovered_share
-        self.confident_score = limits.confident_score
+    def __init__(self, searcher: HybridSearcher, composer: ExtractiveComposer, answerability: Answerability,
+                 sessions: SessionStore, clinic: ClinicProfile, policy: Policy, embedder: Embedder,
+                 guardrails: Guardrails, limits: AnswerLimits, *, writer: AnswerWriter | None = None) -> None:
         self.searcher = searcher
         self.composer = composer
+        self.answerability = answerability
         self.sessions = sessions
         self.clinic = clinic
         self.policy = policy
         self.embedder = embedder
         self.guardrails = guardrails
+        self.limits = limits
         self.writer = writer
         self._fields = clinic_fields(clinic)
         self._facts = {name: (re.compile(f.question, re.IGNORECASE), re.compile(f.evidence, re.IGNORECASE))
@@ -138,147 +147,167 @@ class Assistant:
         return Consultation(text=self.policy.messages.consultation.format(**self._fields),
                             url=self.clinic.booking_url, phone=self.clinic.phone)
 
+    # --- the pipeline ---------------------------------------------------------------------------
     def ask(self, question: str, session_id: str | None = None, *, use_writer: bool = True) -> Response:
         started = time.perf_counter()
-        timings: dict[str, float] = {}
-        turn_id = uuid.uuid4().hex[:16]
-        session_id = session_id or uuid.uuid4().hex[:16]
-        trace: dict[str, Any] = {}
-
-        # 1. check input: readable, then the guardrails in policy order (first that fires decides).
-        # The follow-up rewrite and the query expansion are text work, done first, so that the
-        # message and the retrieval query are embedded together in one call.
-        text = check_input(question, self.policy, self.max_question_chars)
-        t = time.perf_counter()
-        history = self.sessions.history(session_id)
-        timings["history_ms"] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        previous = next((h.standalone for h in reversed(history)
-                         if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
-        query = standalone(strip_personal(text), previous)
-        expanded, matched = self.searcher.expand(query)
-        timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        # The guardrails judge the patient's own words, embedded alone so that a decision never
-        # depends on what else shared the batch. Retrieval uses the standalone query (the same
-        # vector unless a follow-up was rewritten) plus its expansion phrases' cached vectors.
-        message_vector = self.embedder.encode([text])[0]
-        query_vector = message_vector if query == text else self.embedder.encode([query])[0]
-        retrieval_vector = self.searcher.retrieval_vector(query, query_vector)
-        timings["embed_ms"] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        decision, verdicts = self.guardrails.check_input(text, [h.question for h in history], message_vector)
-        timings["input_checks_ms"] = (time.perf_counter() - t) * 1000
-        category: Category = decision.category if decision and decision.category else "faq"
-        if decision is not None and decision.action is not None and decision.action != "answer":
-            query = text
-            reply = Reply(decision.action, category, self.guardrails.message_for(decision).format(**self._fields), [])
-        else:
-            # 2. the standalone query (a follow-up rewritten from the conversation)
-            trace["standalone_query"] = redact(query)
-            trace["rewritten"] = query != text
-            # 3. retrieve, 4. compose (5. check output inside)
-            search = Search(query, expanded, matched, retrieval_vector)
-            reply = self._grounded_reply(text, search, category, trace, timings, verdicts, use_writer)
-
-        # 6. finalize: consultation and disclaimer on every reply
+        turn_id, session_id, trace = uuid.uuid4().hex[:16], session_id or uuid.uuid4().hex[:16], Trace()
+        text = check_input(question, self.policy, self.limits.max_question_chars)
+        with trace.timed("history"):
+            history = self.sessions.history(session_id)
+        with trace.timed("read"):
+            self.searcher.prepare()  # the normaliser knows the articles' words before it reads
+            message = self.guardrails.read(text)
+        with trace.timed("input_checks"):
+            decision = self.guardrails.check_input(message, [h.question for h in history])
+        self._trace_input(message, decision, trace)
+        reply = self._reply(message, decision, history, trace, use_writer)
         response = self.finalize(reply, turn_id, session_id)
-        timings["total_ms"] = (time.perf_counter() - started) * 1000
-        trace["verdicts"] = [v.to_dict() for v in verdicts]
-        trace["timings_ms"] = {k: round(v, 2) for k, v in timings.items()}
-        response.trace = trace
-
-        # 7. remember the turn (redacted) for follow-ups and for the conversation checks
-        self.sessions.append(session_id, TurnRecord(
-            turn_id, time.time(), redact(text), redact(query), reply.action, reply.category,
-            answer=response.answer, sources=[s.model_dump() for s in response.sources],
-            latency_ms=round(timings["total_ms"], 2),
-        ))
+        trace.timings["total_ms"] = (time.perf_counter() - started) * 1000
+        response.trace = trace.to_dict()
+        self._remember(session_id, turn_id, text, trace, response, reply)
         return response
 
-    def _grounded_reply(self, text: str, search: Search, category: Category, trace: dict[str, Any],
-                        timings: dict[str, float], verdicts: list[Verdict], use_writer: bool) -> Reply:
-        query = search.query
-        result = self.searcher.search(query, self.passages, query_vector=search.vector,
-                                      expansion=(search.expanded, search.matched))
-        timings.update(result.timings)
-        trace["expanded_query"] = redact(result.expanded_query)
-        trace["uncovered_terms"] = result.uncovered
-        passages, screened = self.guardrails.screen(result.passages)
-        verdicts.extend(screened)
-        t = time.perf_counter()
-        draft = self.composer.compose(result.expanded_query, result.query_vector, passages)
-        trace["best_sentence_score"] = round(draft.best_score, 4)
-        reason = self._not_covered(query, result.topic, result.uncovered, passages, draft)
-        used: set[int] = set()
-        if reason:
-            trace["no_answer_reason"] = reason
-            reply = self._no_answer(category)
-        else:
-            sentences = self._sentences(query, passages, draft, trace, use_writer)
-            t_out = time.perf_counter()
-            cited_text = " ".join(passages[i].text for _, i in sentences)
-            keep, removed = self.guardrails.check_output([s for s, _ in sentences], cited_text, text)
-            verdicts.extend(removed)
-            timings["output_checks_ms"] = (time.perf_counter() - t_out) * 1000
-            sentences = [sentences[i] for i in keep]
-            if sentences:
-                reply, used = self._answer(sentences, passages, category)
-            else:
-                reply = Reply("no_answer", category, self.policy.messages.output_replaced.format(**self._fields), [])
-        timings["compose_ms"] = (time.perf_counter() - t) * 1000
-        trace["passages"] = [{**p.trace(), "used": i in used} for i, p in enumerate(passages)]
+    def _trace_input(self, message: Message, decision: InputDecision, trace: Trace) -> None:
+        trace.language = message.language
+        trace.corrections = [(redact(a), b) for a, b in message.normalised.corrections]
+        trace.classifier = decision.scores.to_dict() if decision.scores is not None else None
+        if trace.classifier is not None:
+            trace.classifier["sentences"] = {k: redact(v) for k, v in trace.classifier["sentences"].items()}
+        trace.verdicts = list(decision.verdicts)
+        trace.safety_net = decision.safety_net
+
+    def _reply(self, message: Message, decision: InputDecision, history: list[TurnRecord], trace: Trace,
+               use_writer: bool) -> Reply:
+        verdict = decision.verdict
+        if verdict is not None and verdict.category == "diagnosis" and verdict.action == "refuse":
+            return self._diagnosis(message, history, trace)
+        if verdict is not None and verdict.action is not None and verdict.action != "answer":
+            body = self.guardrails.message_for(verdict, decision.language).format(**self._fields)
+            return Reply(verdict.action, verdict.category or "faq", body)
+        category: Category = verdict.category if verdict is not None and verdict.category else "faq"
+        found = self._ground(message, history, trace)
+        reply = self._answer_or_not(found, message, category, trace, use_writer)
+        if decision.safety_net and reply.action in ("answer", "no_answer"):
+            reply = Reply(reply.action, reply.category, f"{self.message('safety_net')}\n{reply.body}",
+                          reply.sources, reply.suggestions)
         return reply
 
-    def _not_covered(self, query: str, terms: list[str], uncovered: list[str], passages: list[Passage],
-                     draft: Draft) -> str:
-        """Why the clinic's materials do not answer this question, or '' when they do."""
-        if draft.empty:
-            return f"best sentence score {draft.best_score:.2f} is below the answer floor"
-        # Topic words found nowhere in the articles: the question is about something they do
-        # not discuss ("does PRP help knee arthritis?"). Half of them missing decides alone;
-        # any missing decides when the best sentence is only a middling match.
-        if terms and uncovered:
-            share = len(uncovered) / len(terms)
-            if share >= self.max_uncovered_share or draft.best_score < self.confident_score:
-                return f"words not in the articles: {', '.join(uncovered)}"
-        # A price, opening hours, a success rate... that no passage states.
+    def find(self, message: Message, history: list[TurnRecord], trace: Trace) -> Found:
+        """Rewrite a follow-up, retrieve and screen passages, compose a draft, gather the evidence
+        answerability judges (also what `faq train --answerability` learns from)."""
+        with trace.timed("rewrite"):
+            previous = next((h.standalone for h in reversed(history)
+                             if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
+            query = standalone(strip_personal(message.text), previous)
+            expansion = self.searcher.expand(query)
+        with trace.timed("embed_query"):
+            vector = message.vector if query == message.text else self.embedder.encode([query])[0]
+            retrieval_vector = self.searcher.retrieval_vector(query, vector)
+        result = self.searcher.search(query, self.limits.passages, query_vector=retrieval_vector, expansion=expansion)
+        trace.timings.update(result.timings)
+        trace.standalone_query, trace.rewritten = redact(query), query != message.text
+        trace.expanded_query = redact(result.expanded_query)
+        passages, screened = self.guardrails.screen(result.passages)
+        trace.verdicts.extend(screened)
+        with trace.timed("compose"):
+            draft = self.composer.compose(result.expanded_query, result.query_vector, passages)
+            terms = [self.composer.passage_terms(p) for p in passages]
+            missing = self._fact_missing(query, passages)
+            evidence = evidence_of(result.terms, result, passages, draft.best_score, terms, bool(missing))
+        trace.passages = [p.trace() for p in passages]
+        return Found(query, passages, draft, evidence, missing)
+
+    def _ground(self, message: Message, history: list[TurnRecord], trace: Trace) -> Grounded:
+        found = self.find(message, history, trace)
+        judgement = self.answerability.judge(found.evidence)
+        trace.answerability = judgement.to_dict()
+        if found.fact_missing:
+            trace.no_answer_reason = f"asks for a {found.fact_missing.replace('_', ' ')} that the articles do not state"
+        elif judgement.decision != "answer":
+            trace.no_answer_reason = (f"answerability {judgement.probability:.2f} is below "
+                                      f"{self.answerability.model.answer_from:.2f}")
+        return Grounded(found.query, found.passages, found.draft, judgement)
+
+    def _fact_missing(self, query: str, passages: list[Passage]) -> str:
+        """The kind of fact (a price, opening hours, a success rate...) the question asks for and
+        no passage states; '' when there is none."""
         for name, (asks, evidence) in self._facts.items():
-            if asks.search(query) and not any(evidence.search(p.text) for p in passages[: self.passages]):
-                return f"asks for a {name.replace('_', ' ')} that the articles do not state"
+            if asks.search(query) and not any(evidence.search(p.text) for p in passages):
+                return name
         return ""
 
-    def _sentences(self, query: str, passages: list[Passage], draft: Draft, trace: dict[str, Any],
-                   use_writer: bool) -> list[tuple[str, int]]:
-        trace["composer"] = "extractive"
-        if self.writer is not None and use_writer:
-            written = self._written(query, passages, draft, trace)
-            if written is not None:
-                return written
-        return draft.sentences
+    def _answer_or_not(self, found: Grounded, message: Message, category: Category, trace: Trace,
+                       use_writer: bool) -> Reply:
+        decision = found.judgement.decision
+        if decision == "answer" and not found.draft.empty:
+            reply = self._quoted(found, message, trace, use_writer)
+            if reply is not None:
+                if category == "treatment_decision":  # general criteria only, never a personal determination
+                    m = self.policy.messages
+                    return Reply("answer", category, f"{m.treatment_decision} {m.treatment_general} {reply.body}",
+                                 reply.sources)
+                return Reply("answer", category, reply.body, reply.sources)
+        if category == "treatment_decision":
+            return Reply("refuse", category, f"{self.policy.messages.treatment_decision} {self.message('no_answer')}")
+        suggestions = self._suggestions(found) if decision != "decline" else []
+        if suggestions:
+            trace.suggestions = [s.model_dump() for s in suggestions]
+            return Reply("no_answer", "faq", self.message("suggestions"), suggestions=suggestions)
+        return Reply("no_answer", "faq", self.message("no_answer"))
 
-    def _written(self, query: str, passages: list[Passage], draft: Draft,
-                 trace: dict[str, Any]) -> list[tuple[str, int]] | None:
+    def _diagnosis(self, message: Message, history: list[TurnRecord], trace: Trace) -> Reply:
+        """Never "not in our materials": the refusal, then what the articles say in general on the
+        subject when they do cover it (output-checked like any answer)."""
+        refusal = self.message("diagnosis")
+        found = self._ground(message, history, trace)
+        if found.judgement.decision == "answer" and not found.draft.empty:
+            general = self._quoted(found, message, trace, use_writer=False)
+            if general is not None:
+                return Reply("refuse", "diagnosis", f"{refusal} {self.message('diagnosis_general')} {general.body}",
+                             general.sources)
+        return Reply("refuse", "diagnosis", refusal)
+
+    def _quoted(self, found: Grounded, message: Message, trace: Trace, use_writer: bool) -> Reply | None:
+        """The cited answer from the draft (or the LLM's grounded draft), after the output checks;
+        None when nothing survives them."""
+        trace.composer = "extractive"
+        sentences = found.draft.sentences
+        if self.writer is not None and use_writer:
+            sentences = self._written(found.query, found.passages, trace) or sentences
+        with trace.timed("output_checks"):
+            cited_text = " ".join(found.passages[i].text for _, i in sentences)
+            keep, removed = self.guardrails.check_output([s for s, _ in sentences], cited_text, message.original)
+        trace.verdicts.extend(removed)
+        sentences = [sentences[i] for i in keep]
+        if not sentences:
+            trace.no_answer_reason = "every sentence of the draft failed an output check"
+            return None
+        body, sources, used = self._cited(sentences, found.passages)
+        for i, p in enumerate(trace.passages):
+            p["used"] = i in used
+        return Reply("answer", "faq", body, sources)
+
+    def _written(self, query: str, passages: list[Passage], trace: Trace) -> list[tuple[str, int]] | None:
         assert self.writer is not None
         top = passages[: self.composer.settings.passages]
         try:
             text = self.writer.write(query, top)
         except Exception as exc:  # the provider is down or slow: the offline answer stands
-            trace["llm"] = {"error": type(exc).__name__}
+            trace.llm = {"error": type(exc).__name__}
             return None
         if NOT_IN_MATERIALS in text:
-            trace["llm"] = {"declined": True}
+            trace.llm = {"declined": True}
             return None
-        grounded = ground(text, top, self.embedder)
-        trace["llm"] = {"draft": text, "dropped": [{"sentence": s, "reason": r} for s, r in grounded.dropped]}
+        grounded = ground(text, top, self.embedder, self.composer.terms)
+        trace.llm = {"draft": text, "dropped": [{"sentence": s, "reason": r} for s, r in grounded.dropped]}
         if not grounded.kept or len(grounded.kept) < len(grounded.dropped):
-            trace["llm"]["fallback"] = "too little of the draft is supported by the passages"
+            trace.llm["fallback"] = "too little of the draft is supported by the passages"
             return None
-        trace["composer"] = "llm"
+        trace.composer = "llm"
         return grounded.kept
 
-    def _answer(self, sentences: list[tuple[str, int]], passages: list[Passage],
-                category: Category = "faq") -> tuple[Reply, set[int]]:
+    @staticmethod
+    def _cited(sentences: list[tuple[str, int]], passages: list[Passage]) -> tuple[str, list[SourceRef], set[int]]:
         numbers: dict[int, int] = {}
         parts = []
         for text, p_idx in sentences:
@@ -291,17 +320,22 @@ class Assistant:
             snippet = cited if len(cited) <= SNIPPET_CHARS else cited[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
             sources.append(SourceRef(n=n, title=p.title, url=p.url, section=p.section, snippet=snippet,
                                      score=round(p.dense, 4)))
-        body = " ".join(parts)
-        if category == "treatment_decision":  # general criteria only, never a personal determination
-            m = self.policy.messages
-            body = f"{m.treatment_decision} {m.treatment_general} {body}"
-        return Reply("answer", category, body, sources), set(numbers)
+        return " ".join(parts), sources, set(numbers)
 
-    def _no_answer(self, category: Category = "faq") -> Reply:
-        if category == "treatment_decision":
-            return Reply("refuse", category, self.policy.messages.treatment_decision + " " +
-                         self.policy.messages.no_answer.format(**self._fields), [])
-        return Reply("no_answer", "faq", self.policy.messages.no_answer.format(**self._fields), [])
+    def _suggestions(self, found: Grounded) -> list[Suggestion]:
+        """Up to three questions the articles do answer, from the sections nearest the question:
+        each section's stored example question closest in words to the question, else its heading."""
+        asked = set(self.composer.terms(found.query))
+        out: list[Suggestion] = []
+        for p in sorted(found.passages, key=lambda p: -p.fused):
+            if any(s.section == p.section for s in out) or len(out) >= MAX_SUGGESTIONS:
+                continue
+            if p.questions:
+                text = max(p.questions, key=lambda q: (len(asked & set(self.composer.terms(q))), -p.questions.index(q)))
+            else:
+                text = p.section
+            out.append(Suggestion(text=text, section=p.section))
+        return out
 
     def finalize(self, reply: Reply, turn_id: str, session_id: str) -> Response:
         """Every reply ends with the disclaimer; every reply except an emergency escalation
@@ -312,4 +346,15 @@ class Assistant:
         answer = f"{reply.body}{middle}\n\n{self.disclaimer}"
         return Response(turn_id=turn_id, session_id=session_id, action=reply.action, category=reply.category,
                         answer=answer, disclaimer=self.disclaimer, consultation=consultation,
-                        sources=reply.sources)
+                        sources=reply.sources, suggestions=reply.suggestions)
+
+    def _remember(self, session_id: str, turn_id: str, text: str, trace: Trace, response: Response,
+                  reply: Reply) -> None:
+        """The turn, redacted, for follow-ups and for the console's transcripts."""
+        standalone_query = trace.standalone_query if trace.standalone_query is not None else redact(text)
+        self.sessions.append(session_id, TurnRecord(
+            turn_id, time.time(), redact(text), standalone_query, reply.action, reply.category,
+            answer=response.answer, sources=[s.model_dump() for s in response.sources],
+            latency_ms=round(trace.timings.get("total_ms", 0.0), 2),
+            suggestions=[s.model_dump() for s in reply.suggestions]))
+

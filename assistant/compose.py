@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from knowledge.bm25 import tokenize
+from knowledge.bm25 import Terms
 from knowledge.embeddings import Vectors
 from knowledge.search import Passage
 from knowledge.types import Sentence
@@ -32,11 +32,14 @@ MIN_WORDS = 5
 
 @dataclass(frozen=True)
 class ComposerSettings:
-    max_sentences: int = 4
-    min_sentences: int = 2
-    passages: int = 4
-    answer_floor: float = 0.42  # best sentence score below this: not in our materials
-    keep_margin: float = 0.16  # further sentences must score within this of the best
+    """How an answer is put together. The values come from Settings (assistant/settings.py), the
+    one place each default lives; the figures behind them are in benchmarks/answers_bench.py."""
+
+    max_sentences: int
+    passages: int
+    sentence_floor: float  # no sentence scoring below this is ever quoted
+    keep_margin: float  # every further sentence scores within this of the best one
+    section_margin: float  # ... and comes from a section whose passage is within this of the best passage
     duplicate_cosine: float = 0.92
     lexical_weight: float = 0.15
     rank_weight: float = 0.03
@@ -102,17 +105,28 @@ def _is_fragment(sentence: Sentence) -> bool:
     return sentence.kind in ("item", "step") and not sentence.text.endswith(_TERMINAL)
 
 
-def question_parts(question: str) -> list[set[str]]:
+def question_parts(question: str, terms: Terms) -> list[set[str]]:
     """Content terms of each part of a multi-part or comparison question."""
-    parts = [set(tokenize(p)) for p in _PART_SPLIT.split(question) if p and p.strip()]
+    parts = [set(terms(p)) for p in _PART_SPLIT.split(question) if p and p.strip()]
     return [p for p in parts if p]
 
 
 class ExtractiveComposer:
-    def __init__(self, settings: ComposerSettings | None = None, cache_size: int = 50_000) -> None:
-        self.settings = settings or ComposerSettings()
+    def __init__(self, settings: ComposerSettings, terms: Terms, cache_size: int = 50_000) -> None:
+        self.settings = settings
+        self.terms = terms
         self._candidates_by_chunk: dict[str, list[tuple[int, list[int], set[str]]]] = {}
+        self._terms_by_chunk: dict[str, set[str]] = {}
         self._cache_size = cache_size
+
+    def passage_terms(self, passage: Passage) -> set[str]:
+        """The terms of a passage's heading path and text (cached by chunk id, which hashes the text)."""
+        found = self._terms_by_chunk.get(passage.chunk_id)
+        if found is None:
+            if len(self._terms_by_chunk) >= self._cache_size:
+                self._terms_by_chunk.clear()
+            found = self._terms_by_chunk[passage.chunk_id] = set(self.terms(f"{passage.heading_path} {passage.text}"))
+        return found
 
     def _candidates(self, passage: Passage) -> list[tuple[int, list[int], set[str]]]:
         """The passage's answer candidates (sentence index, the sentences shown, their terms):
@@ -137,7 +151,7 @@ class ExtractiveComposer:
                 if lead is None:
                     continue
                 indices = [lead, i]
-            terms = set(tokenize(" ".join(f"{sentences[j].label} {sentences[j].text}" for j in indices)))
+            terms = set(self.terms(" ".join(f"{sentences[j].label} {sentences[j].text}" for j in indices)))
             out.append((i, indices, terms))
         if len(self._candidates_by_chunk) >= self._cache_size:
             self._candidates_by_chunk.clear()
@@ -146,7 +160,7 @@ class ExtractiveComposer:
 
     def units(self, question: str, query_vector: Vectors, passages: list[Passage]) -> list[Unit]:
         s = self.settings
-        q_terms = set(tokenize(question))
+        q_terms = set(self.terms(question))
         units: list[Unit] = []
         for p_idx, passage in enumerate(passages[: s.passages]):
             sentences = passage.sentences
@@ -162,12 +176,23 @@ class ExtractiveComposer:
         return units
 
     def compose(self, question: str, query_vector: Vectors, passages: list[Passage]) -> Draft:
+        """The best sentence, then every further one that stays on the question: within
+        ``keep_margin`` of the best and from a section the question is about (its passage within
+        ``section_margin`` of the best passage); each part of a multi-part question gets its own
+        best sentence under the same rules."""
         s = self.settings
         units = self.units(question, query_vector, passages)
-        if not units or units[0].score < s.answer_floor:
+        if not units or units[0].score < s.sentence_floor:
             return Draft([], units[0].score if units else 0.0, units)
         best = units[0].score
+        top = max(passages[u.passage].dense for u in units[:1])
+        sections = {passages[units[0].passage].section} | {
+            p.section for p in passages[: s.passages] if p.dense >= top - s.section_margin}
         chosen: list[Unit] = []
+
+        def on_question(unit: Unit) -> bool:
+            return (unit.score >= best - s.keep_margin and unit.score >= s.sentence_floor
+                    and passages[unit.passage].section in sections)
 
         def room() -> int:
             return s.max_sentences - sum(1 + (len(u.indices) - 1) // 3 if u.is_list else len(u.indices)
@@ -185,25 +210,20 @@ class ExtractiveComposer:
 
         add(units[0])
         for unit in units[1:]:
-            if unit.score < best - s.keep_margin or unit.score < s.answer_floor - s.keep_margin:
+            if unit.score < best - s.keep_margin:
                 break
-            add(unit)
+            if on_question(unit):
+                add(unit)
         # Each part of a comparison or multi-part question gets its own best sentence.
-        parts = question_parts(question)
+        parts = question_parts(question, self.terms)
         if len(parts) > 1:
             for terms in parts:
                 distinct = terms - set().union(*(p for p in parts if p is not terms))
                 if not distinct or any(distinct & u.terms for u in chosen):
                     continue
-                match = next((u for u in units if distinct & u.terms and u.score >= s.answer_floor - 0.1), None)
-                if match is not None:
+                match = next((u for u in units if distinct & u.terms and u.score >= s.sentence_floor), None)
+                if match is not None and match.score >= best - 2 * s.keep_margin:
                     add(match)
-        # A lone sentence reads as a fragment: add the best neighbour that still fits.
-        if len(chosen) < s.min_sentences:
-            for unit in units[1:]:
-                if unit.score < s.answer_floor - s.keep_margin or len(chosen) >= s.min_sentences:
-                    break
-                add(unit)
         head, rest = chosen[0], sorted(chosen[1:], key=lambda u: (passages[u.passage].source,
                                                                   passages[u.passage].position, u.index))
         ordered = [head, *rest]

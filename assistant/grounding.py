@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.bm25 import tokenize
+from knowledge.bm25 import Terms
 from knowledge.embeddings import Embedder
 from knowledge.search import Passage
 from knowledge.sentences import split_sentences
@@ -22,7 +22,7 @@ class Grounded:
     dropped: list[tuple[str, str]]  # (sentence, reason)
 
 
-def ground(draft: str, passages: list[Passage], embedder: Embedder, *, min_cosine: float = 0.72,
+def ground(draft: str, passages: list[Passage], embedder: Embedder, terms: Terms, *, min_cosine: float = 0.72,
            min_term_share: float = 0.6) -> Grounded:
     """Keep a sentence only when one passage sentence says nearly the same thing, its
     content words come from that passage, and every number in it is in that passage."""
@@ -43,8 +43,8 @@ def ground(draft: str, passages: list[Passage], embedder: Embedder, *, min_cosin
         best = int(np.argmax(sims))
         owner = int(owners[best])
         passage_text = passages[owner].heading_path + " " + passages[owner].text
-        terms = set(tokenize(text))
-        share = len(terms & set(tokenize(passage_text))) / len(terms) if terms else 0.0
+        said = set(terms(text))
+        share = len(said & set(terms(passage_text))) / len(said) if said else 0.0
         numbers = [n for n in _NUMBER.findall(text) if n not in passage_text]
         if float(sims[best]) < min_cosine:
             dropped.append((text, f"no passage sentence says this (best cosine {float(sims[best]):.2f})"))

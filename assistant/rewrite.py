@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.bm25 import STOPWORDS
+from core.text import STOPWORDS
 
 _ANAPHOR = re.compile(r"\b(it|its|it's|this|they|them|their|that procedure|that treatment|that one|the procedure|"
                       r"the treatment|the injection|the shot)\b", re.IGNORECASE)

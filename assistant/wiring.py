@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import AnswerLimits, Assistant
+from assistant.answerability import Answerability, AnswerabilityModel
 from assistant.clinic import ClinicProfile, load_clinic_profile
 from assistant.compose import ComposerSettings, ExtractiveComposer
 from assistant.llm import AnswerWriter, LangChainWriter, build_chat_model, load_prompts
 from assistant.sessions import SessionStore
 from assistant.settings import Settings
+from core.text import EnglishSpeller, TextNormaliser
+from guardrails.fit import ClassifierStore, ThresholdPolicy
+from guardrails.language import LanguageDetector
 from guardrails.pipeline import Guardrails
 from guardrails.policy import Policy, load_policy
-from guardrails.semantic import ExemplarClassifier
-from knowledge import everyday
 from knowledge.chunking import Chunker
 from knowledge.cleaning import Cleaner, load_rules
 from knowledge.documents import DocumentReader
@@ -39,20 +41,26 @@ class Services:
     model; ``writer`` so that tests can stand in for an LLM provider at the network boundary."""
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
-                 writer: AnswerWriter | None = None) -> None:
+                 writer: AnswerWriter | None = None, classifier: ClassifierStore | None = None,
+                 english: EnglishSpeller | None = None) -> None:
         self.settings = settings
         if embedder is not None:
             self.__dict__["embedder"] = embedder
         if writer is not None:
             self.__dict__["writer"] = writer
+        if classifier is not None:
+            self.__dict__["classifier"] = classifier
+        if english is not None:
+            self.__dict__["english"] = english
 
     def with_knowledge(self, docs_dir: Path, name: str) -> Services:
         """Services answering from another folder of documents (an evaluation corpus), with their own
-        collection, index and sessions under data_dir/knowledge/NAME, sharing this model."""
+        collection, index and sessions under data_dir/knowledge/NAME, sharing this model, classifier
+        and dictionary."""
         settings = self.settings.model_copy(update={
             "docs_dir": docs_dir, "data_dir": self.settings.data_dir / "knowledge" / name,
             "collection": f"kb-{name}"[:40], "model_cache_dir": self.settings.models_path})
-        return Services(settings, embedder=self.embedder)
+        return Services(settings, embedder=self.embedder, classifier=self.classifier, english=self.english)
 
     def documents(self) -> list[dict[str, Any]]:
         """The indexed documents' records (source, title, url, chunks, sections, ingested_at, ...)."""
@@ -79,6 +87,7 @@ class Services:
         self.guardrails.warm_up()
         self.searcher.warm_up()
         self.store.active()
+        _ = self.answerability  # the answerability model file is read (and checked) now, not on a first question
 
     def ready(self) -> bool:
         """Model loaded and the store reachable with an index to answer from."""
@@ -136,23 +145,49 @@ class Services:
         return load_policy(self.settings.policy_file)
 
     @cached_property
+    def english(self) -> EnglishSpeller:
+        return EnglishSpeller()
+
+    @cached_property
+    def normaliser(self) -> TextNormaliser:
+        """The one text normaliser: the searcher gives it the articles' words."""
+        return TextNormaliser(self.english)
+
+    @cached_property
+    def classifier(self) -> ClassifierStore:
+        c = self.policy.classifier
+        return ClassifierStore(ThresholdPolicy({str(k): v for k, v in c.recall.items()}, c.precision, c.grey_recall), self.policy.training_dir,
+                               self.embedder, TextNormaliser(self.english), self.settings.models_path,
+                               self.embedding_signature)
+
+    @cached_property
     def guardrails(self) -> Guardrails:
-        return Guardrails(self.policy, ExemplarClassifier(self.embedder, self.policy.exemplars))
+        return Guardrails(self.policy, self.classifier, self.normaliser, self.embedder,
+                          LanguageDetector(self.policy.languages))
 
     @cached_property
     def searcher(self) -> HybridSearcher:
         s = self.settings
-        return HybridSearcher(self.store, self.embedder, k_dense=s.k_dense, k_bm25=s.k_bm25, rrf_k=s.rrf_k,
-                              weight_dense=s.weight_dense, weight_bm25=s.weight_bm25,
+        return HybridSearcher(self.store, self.embedder, self.normaliser, k_dense=s.k_dense, k_bm25=s.k_bm25,
+                              rrf_k=s.rrf_k, weight_dense=s.weight_dense, weight_bm25=s.weight_bm25,
                               expander=QueryExpander.from_file(s.synonyms_file),
-                              exact_dense_max=s.exact_dense_max_chunks, expansion_weight=s.expansion_weight,
-                              everyday=everyday.load(s.everyday_words_file))
+                              exact_dense_max=s.exact_dense_max_chunks, expansion_weight=s.expansion_weight)
 
     @cached_property
     def composer(self) -> ExtractiveComposer:
         s = self.settings
         return ExtractiveComposer(ComposerSettings(max_sentences=s.max_sentences, passages=s.passages,
-                                                   answer_floor=s.answer_floor, keep_margin=s.keep_margin))
+                                                   sentence_floor=s.sentence_floor, keep_margin=s.keep_margin,
+                                                   section_margin=s.section_margin), self.normaliser.terms)
+
+    @cached_property
+    def answerability(self) -> Answerability:
+        path = self.settings.answerability_file
+        if not path.is_file():
+            log.warning("no answerability model at %s: every question is declined until `faq train --answerability` "
+                        "writes it", path)
+            return Answerability(AnswerabilityModel.untrained())
+        return Answerability(AnswerabilityModel.load(path))
 
     @cached_property
     def sessions(self) -> SessionStore:
@@ -170,9 +205,8 @@ class Services:
     def assistant(self) -> Assistant:
         s = self.settings
         return Assistant(
-            self.searcher, self.composer, self.sessions, self.clinic, self.policy, self.embedder, self.guardrails,
-            limits=AnswerLimits(passages=s.passages, max_question_chars=s.max_question_chars,
-                                max_uncovered_share=s.max_uncovered_share, confident_score=s.confident_score),
+            self.searcher, self.composer, self.answerability, self.sessions, self.clinic, self.policy, self.embedder,
+            self.guardrails, AnswerLimits(passages=s.passages, max_question_chars=s.max_question_chars),
             writer=self.writer,
         )
 

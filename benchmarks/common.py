@@ -104,7 +104,7 @@ def run_faq(args: Sequence[str], env: dict[str, str]) -> tuple[subprocess.Comple
     """Run `faq ARGS` as a user would; returns the result, wall seconds and peak RSS bytes."""
     full_env = {**os.environ, **env}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=full_env,
+    proc = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watcher = PeakRSS(proc.pid)
     out, err = proc.communicate()

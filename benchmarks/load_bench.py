@@ -98,12 +98,12 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="faq-load-"))
     env = {**os.environ, "FAQ_DATA_DIR": str(work / "var"), "FAQ_RATE_LIMIT_PER_MINUTE": "100000"}
-    done = subprocess.run([sys.executable, "-m", "assistant", "ingest", "--quiet"], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "cli", "ingest", "--quiet"], cwd=ROOT, env=env,
                           capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"ingest failed: {done.stderr}")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port), "--workers",
+    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers",
                                str(args.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=(work / "server.log").open("w"))
     url = f"http://127.0.0.1:{port}"

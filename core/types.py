@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Action = Literal["answer", "no_answer", "refuse", "escalate", "deflect"]
 Category = Literal[
     "faq", "diagnosis", "treatment_decision", "medication", "emergency", "self_harm",
-    "prompt_injection", "abuse", "off_topic",
+    "prompt_injection", "abuse", "off_topic", "language",
 ]
 
 
@@ -24,6 +24,13 @@ class SourceRef(_Model):
     section: str
     snippet: str
     score: float
+
+
+class Suggestion(_Model):
+    """A "did you mean" question the articles do answer; sending ``text`` asks it."""
+
+    text: str
+    section: str
 
 
 class Consultation(_Model):
@@ -43,4 +50,5 @@ class Response(_Model):
     disclaimer: str
     consultation: Consultation | None
     sources: list[SourceRef] = Field(default_factory=list)
+    suggestions: list[Suggestion] = Field(default_factory=list)
     trace: dict[str, Any] | None = None

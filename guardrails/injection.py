@@ -18,7 +18,7 @@ def screen_passages(passages: list[Passage], injection: CompiledCheck,
     for passage in passages:
         verdict = seen.get(passage.chunk_id) if seen is not None else None
         if verdict is None:
-            verdict = injection.run(passage.text, [])
+            verdict = injection.run([passage.text], [], False)
             if seen is not None:
                 if len(seen) >= SCREEN_CACHE:
                     seen.clear()

@@ -1,78 +1,141 @@
-"""The guardrails as the answer pipeline uses them: input checks in policy order (the first
-that fires decides), passage screening, output checks. Every decision is a Verdict.
+"""The guardrails as the answer pipeline uses them: reading a message, the input checks, passage
+screening and output checks. Every decision is a Verdict.
 
 Usage::
 
-    decision, verdicts = guardrails.check_input(message, earlier_messages, message_vector)
-    if decision is not None and decision.action != "answer":
-        reply_text = guardrails.message_for(decision.category)
+    message = guardrails.read("cant pee since last nite")    # language, typos fixed, embedded once
+    decision = guardrails.check_input(message, earlier_messages)
+    if decision.verdict is not None and decision.verdict.action != "answer":
+        reply_text = guardrails.message_for(decision.verdict, decision.language)
+
+Input checks, in order (the first that fires decides):
+1. the red-flag rules (emergency, self_harm), then the classifier's red-flag score;
+2. the other rules, in policy order, then the classifier's other classes;
+3. a message in another language gets the language reply (a red flag in it has escalated above);
+otherwise the message is an ordinary question. A red-flag score in the grey band below the
+threshold sets ``safety_net``: the answer leads with the policy's safety line.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Protocol
 
+from core.text import Normalised, TextNormaliser, clean
+from guardrails.classifier import RED_FLAGS, MessageClassifier, Reading, Scores, Vectors, segments
 from guardrails.injection import screen_passages
+from guardrails.language import ENGLISH, LanguageDetector
 from guardrails.output import check_sentences
-from guardrails.policy import Policy
-from guardrails.rules import CompiledCheck, normalise
-from guardrails.semantic import ExemplarClassifier
+from guardrails.policy import RULE_FLAGS, Policy
+from guardrails.rules import CompiledCheck
 from guardrails.verdict import Verdict, passed
-from knowledge.embeddings import Vectors
+from knowledge.embeddings import Embedder
 from knowledge.search import Passage
 
 
+class ClassifierSource(Protocol):
+    """Where the trained model comes from (guardrails.fit.ClassifierStore): built on first use."""
+
+    def get(self) -> MessageClassifier: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    """A patient's message as the assistant reads it: in which language, with its typos fixed
+    (``normalised``), and embedded once (the whole message, and each sentence of a long one)."""
+
+    original: str
+    language: str
+    normalised: Normalised
+    vector: Vectors
+    sentences: tuple[str, ...] = ()
+    sentence_vectors: Vectors | None = None
+
+    @property
+    def text(self) -> str:
+        """What the guardrails and retrieval read: cleaned, typos fixed."""
+        return self.normalised.text
+
+
+@dataclass(frozen=True)
+class InputDecision:
+    verdict: Verdict | None  # the deciding verdict; None: an ordinary question
+    verdicts: list[Verdict]
+    scores: Scores | None
+    language: str
+    safety_net: bool = False
+
+
 class Guardrails:
-    def __init__(self, policy: Policy, classifier: ExemplarClassifier) -> None:
+    def __init__(self, policy: Policy, classifier: ClassifierSource, normaliser: TextNormaliser, embedder: Embedder,
+                 languages: LanguageDetector) -> None:
         self.policy = policy
         self.classifier = classifier
-        self.checks = [CompiledCheck.of(c, policy.general_question) for c in policy.checks]
-        self.general = re.compile(policy.general_question, re.IGNORECASE) if policy.general_question else None
+        self.normaliser = normaliser
+        self.embedder = embedder
+        self.languages = languages
+        self.checks = [CompiledCheck.of(c) for c in policy.checks]
+        self.not_now = re.compile(policy.not_now, RULE_FLAGS) if policy.not_now else None
         self.injection = next(c for c in self.checks if c.check.category == "prompt_injection")
         self.output_rules = {rid: re.compile(p, re.IGNORECASE) for rid, p in policy.output_rules.items()}
         self._screened: dict[str, Verdict] = {}  # passage verdicts by chunk id
 
     def warm_up(self) -> None:
-        self.classifier.warm_up()
+        self.classifier.get()
+        self.languages.warm_up()
+        self.normaliser.english.index()
 
-    def check_input(self, message: str, earlier: list[str], vector: Vectors) -> tuple[Verdict | None, list[Verdict]]:
-        """Rules first, in policy order; then the semantic check, in policy order; then the
-        red-flag model. A rule is more precise than a resemblance, so "pills saved up to end
-        things" is self-harm by its rule even though it also resembles an emergency."""
-        verdicts = [check.run(message, earlier) for check in self.checks]
-        for verdict in verdicts:
-            if verdict.fired:
-                return verdict, verdicts
-        scores = self.classifier.scores(vector)
-        general = bool(self.general and self.general.search(normalise(message)))
-        for i, check in enumerate(self.checks):
-            category = check.check.category
-            limits = self.policy.semantic.categories.get(category)
-            if limits is None or (general and category == "emergency"):
-                continue
-            ordinary = self.classifier.counterweight(scores, category)
-            score, exemplar = scores.get(category, (-1.0, ""))
-            if score >= limits.threshold and score - ordinary >= limits.margin:
-                verdicts[i] = Verdict(verdicts[i].check, True, check.check.action, category, score, (exemplar,),
-                                      f"close to exemplar {exemplar} ({score:.2f}; ordinary questions {ordinary:.2f})")
-                return verdicts[i], verdicts
-            verdicts[i] = passed(verdicts[i].check, f"no rule matched; nearest exemplar {score:.2f}", score)
-        # Last, the red-flag model: it is less precise about the category than an exemplar.
-        return self._red_flag_model(vector, general, verdicts), verdicts
+    def read(self, text: str) -> Message:
+        """Language, normalisation and the one embedding call: the whole message and, for a long
+        one, each sentence, in one batch (fp32: a text's vector does not depend on its batch)."""
+        language = self.languages.detect(clean(text))
+        normalised = self.normaliser.normalise(text) if language == ENGLISH else Normalised(clean(text), clean(text))
+        pieces = segments(normalised.text)
+        vectors = self.embedder.encode([normalised.text, *pieces])
+        return Message(text, language, normalised, vectors[0], tuple(pieces), vectors[1:] if pieces else None)
 
-    def _red_flag_model(self, vector: Vectors, general: bool, verdicts: list[Verdict]) -> Verdict | None:
-        """The linear red-flag model (policy: semantic.red_flag_probability): it generalises to
-        wordings no rule or exemplar is near (measured on the held-out red-flag sets)."""
-        threshold = self.policy.semantic.red_flag_probability
-        if threshold is None:
-            return None
-        category, probability = self.classifier.red_flag(vector)
-        if probability < threshold or (general and category == "emergency"):
-            return None
-        i = next(i for i, c in enumerate(self.checks) if c.check.category == category)
+    def check_input(self, message: Message, earlier: list[str]) -> InputDecision:
+        readings = [message.original, message.text]
+        not_now = bool(self.not_now and self.not_now.search(clean(message.original)))
+        verdicts = [passed(f"input:{c.check.category}") for c in self.checks]
+        model = self.classifier.get()
+        scores = model.scores(Reading(message.text, message.vector, message.sentences, message.sentence_vectors))
+
+        def decided(verdict: Verdict) -> InputDecision:
+            return InputDecision(verdict, verdicts, scores, message.language)
+
+        red = [i for i, c in enumerate(self.checks) if c.check.category in RED_FLAGS]
+        other = [i for i, c in enumerate(self.checks) if c.check.category not in RED_FLAGS]
+        for i in red:
+            verdicts[i] = self.checks[i].run(readings, earlier, not_now)
+            if verdicts[i].fired:
+                return decided(verdicts[i])
+        fired = scores.fired()
+        if fired and fired[0][0] in RED_FLAGS:
+            return decided(self._model_verdict(fired[0][0], fired[0][1], scores, verdicts))
+        for i in other:
+            verdicts[i] = self.checks[i].run(readings, earlier, not_now)
+            if verdicts[i].fired:
+                return decided(verdicts[i])
+        if message.language != ENGLISH:
+            return decided(Verdict("input:language", True, "deflect", "language", 1.0, (),
+                                   f"written in {message.language}, not in English", "language"))
+        if fired:
+            return decided(self._model_verdict(fired[0][0], fired[0][1], scores, verdicts))
+        return InputDecision(None, verdicts, scores, message.language, safety_net=scores.in_grey_band())
+
+    def _model_verdict(self, category: str, probability: float, scores: Scores, verdicts: list[Verdict]) -> Verdict:
+        """The classifier's decision, reported on its category's check (the first check of that
+        category whose action is not a special case: self-treatment has its own rule)."""
+        i = next(i for i, c in enumerate(self.checks) if c.check.category == category and not c.check.message)
         check = self.checks[i].check
-        verdicts[i] = Verdict(verdicts[i].check, True, check.action, check.category, probability, ("red-flag-model",),
-                              f"red-flag model: probability {probability:.2f} (threshold {threshold:.2f})")
+        key = "red_flag" if category in RED_FLAGS else category
+        sentence = scores.where.get(category, "")
+        where = f" in the sentence {sentence!r}" if sentence else ""
+        verdicts[i] = Verdict(f"input:{category}", True, check.action, check.category, probability, ("classifier",),
+                              f"classifier: {key} probability {probability:.2f} (threshold "
+                              f"{scores.thresholds[key]:.2f}){where}")
         return verdicts[i]
 
     def screen(self, passages: list[Passage]) -> tuple[list[Passage], list[Verdict]]:
@@ -81,5 +144,12 @@ class Guardrails:
     def check_output(self, sentences: list[str], passages_text: str, message: str) -> tuple[list[int], list[Verdict]]:
         return check_sentences(sentences, passages_text, message, self.output_rules)
 
-    def message_for(self, verdict: Verdict) -> str:
-        return str(getattr(self.policy.messages, verdict.message or str(verdict.category)))
+    def message_for(self, verdict: Verdict, language: str = ENGLISH) -> str:
+        """The policy's reply for a verdict; in another language, its translation (where the
+        policy has one) comes first and the English after it."""
+        key = verdict.message or str(verdict.category)
+        english = str(getattr(self.policy.messages, key))
+        translation = self.policy.translations.get(language)
+        local = getattr(translation, key, None) if translation is not None else None
+        return f"{local}\n\n{english}" if local else english
+

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -39,6 +40,27 @@ class Messages(_Strict):
     server_error: str
     offline: str
     greeting: str
+    safety_net: str  # leads an answer when the red-flag score is in the grey band
+    language: str  # a message in a language the assistant does not answer in
+    suggestions: str  # leads "did you mean" suggestions when a question is close but not clearly covered
+    diagnosis_general: str  # before general article sentences that follow the diagnosis refusal
+
+
+class Translation(_Strict):
+    """Wording in another language, shown before the English for a message written in it."""
+
+    language: str
+    emergency: str
+    self_harm: str
+
+
+class Languages(_Strict):
+    """Which languages are told apart (ISO 639-1 codes lingua knows) and how sure the detector must
+    be before a message counts as not English: short messages ("ok", "PRP?") stay English."""
+
+    detect: list[str] = Field(min_length=2)
+    min_confidence: float = Field(0.75, gt=0, le=1)
+    min_words: int = Field(3, ge=1)
 
 
 class RequiredFact(_Strict):
@@ -52,11 +74,11 @@ class RequiredFact(_Strict):
         return pattern
 
 
-def check_patterns(named: Mapping[str, str]) -> None:
+def check_patterns(named: Mapping[str, str], flags: int = 0) -> None:
     """ValueError naming the first pattern that is not a valid regular expression."""
     for name, pattern in named.items():
         try:
-            re.compile(pattern)
+            re.compile(pattern, flags)
         except re.error as exc:
             raise ValueError(f"{name}: not a valid regular expression: {exc}") from None
 
@@ -66,36 +88,49 @@ def _compile_all(patterns: dict[str, str]) -> dict[str, str]:
     return patterns
 
 
+RULE_FLAGS = re.IGNORECASE | re.MULTILINE | re.VERBOSE
+
+
+class Rule(_Strict):
+    """One backstop rule: a verbose regular expression (spaces ignored, # comments)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")
+    kind: Literal["symptom", "explicit"]  # symptom rules stand aside when the message is not about now
+    pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        check_patterns({"pattern": pattern}, RULE_FLAGS)
+        return pattern
+
+
 class Check(_Strict):
     category: Category
     action: Action
     message: str = ""  # a key of `messages`; default: the category's own
     conversation: bool = False
-    rules: dict[str, str]
-
-    @field_validator("rules")
-    @classmethod
-    def _rules_compile(cls, rules: dict[str, str]) -> dict[str, str]:
-        return _compile_all(rules)
+    rules: list[Rule]
 
 
-class Threshold(_Strict):
-    threshold: float = Field(ge=-1, le=1)
-    margin: float = Field(ge=0, le=2)
+class ClassifierPolicy(_Strict):
+    training_dir: str = "training"  # beside the policy file
+    recall: dict[Literal["emergency", "self_harm"], float]
+    precision: float = Field(gt=0, lt=1)
+    grey_recall: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _both_red_flags(self) -> ClassifierPolicy:
+        if set(self.recall) != {"emergency", "self_harm"} or not all(0 < r < 1 for r in self.recall.values()):
+            raise ValueError("classifier.recall needs emergency and self_harm, each between 0 and 1")
+        if self.grey_recall < max(self.recall.values()):
+            raise ValueError("classifier.grey_recall must be at least the red-flag recall")
+        return self
 
 
-class Semantic(_Strict):
-    exemplars_file: str
-    categories: dict[Category, Threshold]
-    # A linear model fitted on the exemplars (emergency, self_harm, everything else): a message
-    # whose red-flag probability reaches this escalates even when no exemplar is near it.
-    # None: off.
-    red_flag_probability: float | None = Field(None, gt=0, le=1)
-
-
-class Exemplars(_Strict):
-    version: int = 1
-    exemplars: dict[str, list[str]]
+def regex_bytes(pattern: str) -> int:
+    """Size of a verbose pattern without its comments and layout (what policy.yaml's rules weigh)."""
+    return len(re.sub(r"\s+", "", re.sub(r"(?<!\\)#.*", "", pattern)).encode())
 
 
 class Policy(_Strict):
@@ -105,19 +140,34 @@ class Policy(_Strict):
     messages: Messages
     required_facts: dict[str, RequiredFact]
     checks: list[Check]
-    semantic: Semantic
+    classifier: ClassifierPolicy
+    languages: Languages
+    translations: dict[str, Translation] = Field(default_factory=dict)
     output_rules: dict[str, str]
-    general_question: str = ""
-    exemplars: dict[str, list[str]] = Field(default_factory=dict)
+    not_now: str = ""
     fingerprint: str = ""
+    folder: Path = Path(".")  # where the policy file is: training_dir is relative to it
 
     @model_validator(mode="after")
     def _messages_exist(self) -> Policy:
+        seen: set[str] = set()
         for check in self.checks:
             key = check.message or check.category
             if key != "faq" and not hasattr(self.messages, key):
                 raise ValueError(f"check {check.category}: no message {key!r} in messages")
+            for rule in check.rules:
+                if rule.id in seen:
+                    raise ValueError(f"rule id {rule.id!r} appears twice")
+                seen.add(rule.id)
+        check_patterns({"not_now": self.not_now}, RULE_FLAGS)
+        unknown = set(self.translations) - set(self.languages.detect)
+        if unknown:
+            raise ValueError(f"translations for languages not in languages.detect: {sorted(unknown)}")
         return self
+
+    @property
+    def training_dir(self) -> Path:
+        return self.folder / self.classifier.training_dir
 
     @field_validator("output_rules")
     @classmethod
@@ -126,18 +176,14 @@ class Policy(_Strict):
 
 
 def load_policy(path: Path) -> Policy:
-    """The policy with its exemplars, validated; the fingerprint names this exact text."""
+    """The policy, validated; the fingerprint names this exact text."""
     try:
         text = path.read_bytes()
         raw = yaml.safe_load(text)
         if not isinstance(raw, dict):
             raise ConfigError(f"the policy file {path} must be a mapping")
-        semantic = raw.get("semantic") or {}
-        exemplar_path = path.parent / str(semantic.get("exemplars_file", "exemplars.yaml"))
-        exemplar_text = exemplar_path.read_bytes()
-        exemplars = Exemplars.model_validate(yaml.safe_load(exemplar_text)).exemplars
-        digest = hashlib.sha256(text + b"\x1f" + exemplar_text).hexdigest()[:12]
-        return Policy.model_validate({**raw, "exemplars": exemplars, "fingerprint": digest})
+        digest = hashlib.sha256(text).hexdigest()[:12]
+        return Policy.model_validate({**raw, "fingerprint": digest, "folder": path.parent})
     except OSError as exc:
         raise ConfigError(f"cannot read the policy file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from core.errors import DocumentError
 from knowledge.cleaning import Cleaner
-from knowledge.loaders import load_raw
+from knowledge.loaders import load_raw, sidecar_path
 from knowledge.structure import structure, title_from_filename
 from knowledge.types import Document
 
 # Bump when loading, cleaning or structuring changes what a file turns into, so that an
 # ingest re-reads every document instead of trusting the stored content hashes.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: example questions from the sidecar
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,16 @@ class DocumentReader:
         except ValueError:
             return resolved.as_posix()
 
-    def fingerprint(self, data: bytes) -> str:
-        """Changes when the file or anything that shapes its chunks changes."""
+    def fingerprint(self, data: bytes, path: Path | None = None) -> str:
+        """Changes when the file, its sidecar, or anything that shapes its chunks changes."""
         digest = hashlib.sha256(data)
         digest.update(f"\x1f{PIPELINE_VERSION}\x1f{self.rules_fingerprint}".encode())
+        sidecar = sidecar_path(path) if path is not None else None
+        if sidecar is not None and sidecar.is_file():
+            try:
+                digest.update(b"\x1f" + sidecar.read_bytes())
+            except OSError:
+                raise DocumentError(f"its sidecar {sidecar.name} cannot be read") from None
         return digest.hexdigest()
 
     def read_bytes(self, path: Path) -> bytes:
@@ -61,4 +67,5 @@ class DocumentReader:
             url=raw.url or self.url_template.format(slug=slug),
             sections=tuple(sections),
             content_hash=content_hash,
+            questions=raw.questions,
         )

@@ -273,6 +273,59 @@ class OnnxEmbedder:
         return out
 
 
+class EmbeddingCache:
+    """Vectors of texts already embedded, kept in one .npy/.json pair per embedding recipe, so
+    that training again on a corpus that grew by a few lines embeds only those lines."""
+
+    def __init__(self, folder: Path, signature: str) -> None:
+        digest = hashlib.sha256(signature.encode()).hexdigest()[:12]
+        self.vectors_path = folder / f"embedding-cache-{digest}.npy"
+        self.keys_path = folder / f"embedding-cache-{digest}.json"
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def _read(self) -> tuple[dict[str, int], Vectors | None]:
+        import json
+
+        try:
+            keys = json.loads(self.keys_path.read_text(encoding="utf-8"))
+            matrix = np.load(self.vectors_path)
+        except (OSError, ValueError):
+            return {}, None
+        if not isinstance(keys, list) or len(keys) != len(matrix):
+            return {}, None
+        return {k: i for i, k in enumerate(keys)}, matrix.astype(np.float32)
+
+    def encode(self, embedder: Embedder, texts: Sequence[str]) -> Vectors:
+        """The texts' vectors, embedding only those not cached yet (in one batch call)."""
+        import json
+
+        with self._lock:
+            index, matrix = self._read()
+            wanted = [self.key(t) for t in texts]
+            missing = list(dict.fromkeys(t for t, k in zip(texts, wanted, strict=True) if k not in index))
+            if missing:
+                fresh = embedder.encode(missing)
+                start = 0 if matrix is None else len(matrix)
+                matrix = fresh if matrix is None else np.vstack([matrix, fresh])
+                for i, text in enumerate(missing):
+                    index[self.key(text)] = start + i
+                self.vectors_path.parent.mkdir(parents=True, exist_ok=True)
+                keys = sorted(index, key=index.__getitem__)
+                tmp = self.vectors_path.with_suffix(".tmp.npy")
+                np.save(tmp, matrix)
+                tmp.replace(self.vectors_path)
+                self.keys_path.with_suffix(".tmp").write_text(json.dumps(keys), encoding="utf-8")
+                self.keys_path.with_suffix(".tmp").replace(self.keys_path)
+            if matrix is None:
+                return np.zeros((0, embedder.dimension), dtype=np.float32)
+            out: Vectors = matrix[[index[k] for k in wanted]] if wanted else matrix[:0]
+            return out
+
+
 def compose_chunk_vector(sentence_vectors: Vectors, heading_vector: Vectors, heading_weight: float) -> Vectors:
     """A chunk's vector from what ingest embeds anyway: the mean of its sentences, plus its
     heading path. Cheaper than encoding the chunk text again, and measured better on MedQuAD

@@ -104,6 +104,7 @@ def chunk_record(chunk: Chunk, doc: Document, sentence_vectors: np.ndarray, inge
         "doc_hash": doc.content_hash,
         "ingested_at": ingested_at,
         "sentences": json.dumps([[s.text, s.label, s.kind] for s in chunk.sentences], ensure_ascii=False),
+        "questions": json.dumps(list(doc.questions.get(chunk.section, ())), ensure_ascii=False),
         "sentence_vectors": base64.b64encode(pack_int8(sentence_vectors)).decode("ascii"),
     }
 
@@ -164,7 +165,7 @@ class Ingestor:
             seen.add(source)
             try:
                 data = self.reader.read_bytes(path)
-                fingerprint = self.reader.fingerprint(data)
+                fingerprint = self.reader.fingerprint(data, path)
                 old = registry.get(source)
                 if old is not None and old["content_hash"] == fingerprint:
                     report.unchanged.append(source)

@@ -131,9 +131,15 @@ _LOADERS: dict[str, Callable[[bytes], RawDocument]] = {
 }
 
 
-def sidecar_metadata(path: Path) -> dict[str, str]:
-    """Title and url from ``<name>.meta.yaml`` next to the file, if present."""
-    sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.stem + SIDECAR_SUFFIX)
+
+
+def sidecar_metadata(path: Path) -> dict[str, Any]:
+    """From ``<name>.meta.yaml`` next to the file, if present: ``title`` and ``url`` (strings) and
+    ``questions`` (section heading -> example questions that section answers, offered to patients
+    as suggestions)."""
+    sidecar = sidecar_path(path)
     if not sidecar.is_file():
         return {}
     try:
@@ -142,7 +148,14 @@ def sidecar_metadata(path: Path) -> dict[str, str]:
         raise DocumentError(f"its sidecar {sidecar.name} is not readable YAML") from None
     if not isinstance(meta, dict):
         raise DocumentError(f"its sidecar {sidecar.name} must be a mapping")
-    return {k: str(meta[k]) for k in ("title", "url") if meta.get(k)}
+    out: dict[str, Any] = {k: str(meta[k]) for k in ("title", "url") if meta.get(k)}
+    questions = meta.get("questions") or {}
+    if not isinstance(questions, dict) or not all(
+        isinstance(v, list) and all(isinstance(q, str) and q.strip() for q in v) for v in questions.values()
+    ):
+        raise DocumentError(f"its sidecar {sidecar.name}: questions must map a section heading to a list of questions")
+    out["questions"] = {str(k): tuple(q.strip() for q in v) for k, v in questions.items()}
+    return out
 
 
 def load_raw(path: Path, data: bytes) -> RawDocument:
@@ -156,4 +169,5 @@ def load_raw(path: Path, data: bytes) -> RawDocument:
         raw.markup,
         side.get("title") or raw.title,
         side.get("url") or raw.url,
+        side.get("questions", {}),
     )

@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from knowledge.bm25 import BM25Index, tokenize, topic_terms
+from core.text import TextNormaliser, words
+from knowledge.bm25 import BM25Index
 from knowledge.embeddings import Embedder, Vectors, encode_singly, unpack_int8
 from knowledge.expansion import QueryExpander
 from knowledge.store import ChromaStore, Generation
@@ -32,6 +33,7 @@ class Passage:
     text: str
     sentences: list[Sentence]
     sentence_vectors: Vectors
+    questions: list[str] = field(default_factory=list)  # example questions its section answers (sidecar)
     dense: float = 0.0  # cosine similarity to the query
     dense_rank: int | None = None
     bm25: float = 0.0
@@ -53,8 +55,8 @@ class SearchResult:
     generation: int | None
     timings: dict[str, float] = field(default_factory=dict)
     expanded_query: str = ""
-    topic: list[str] = field(default_factory=list)  # the query's topic words (knowledge.bm25.topic_terms)
-    uncovered: list[str] = field(default_factory=list)  # topic words found nowhere in the index
+    terms: list[str] = field(default_factory=list)  # the query's content terms (stems)
+    unknown: list[str] = field(default_factory=list)  # terms found nowhere in the index
 
 
 def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int) -> Passage:
@@ -66,6 +68,7 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int)
         section=str(meta["section"]), heading_path=str(meta.get("heading_path", "")),
         position=int(meta.get("position", 0)), text=text,
         sentences=[Sentence(t, label, kind) for t, label, kind in raw], sentence_vectors=vectors,
+        questions=[str(q) for q in json.loads(str(meta.get("questions", "[]")))],
     )
 
 
@@ -86,12 +89,11 @@ class ExactDense:
 
 
 class HybridSearcher:
-    def __init__(self, store: ChromaStore, embedder: Embedder, *, k_dense: int = 20, k_bm25: int = 20,
-                 rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0,
+    def __init__(self, store: ChromaStore, embedder: Embedder, normaliser: TextNormaliser, *, k_dense: int = 20,
+                 k_bm25: int = 20, rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0,
                  expander: QueryExpander | None = None, pointer_ttl: float = 1.0,
-                 cache_size: int = 20_000, exact_dense_max: int = 20_000, expansion_weight: float = 1.0,
-                 everyday: frozenset[str] = frozenset()) -> None:
-        self.everyday = everyday
+                 cache_size: int = 20_000, exact_dense_max: int = 20_000, expansion_weight: float = 1.0) -> None:
+        self.normaliser = normaliser
         self.pointer_ttl = pointer_ttl
         self.cache_size = cache_size
         self._cache: dict[str, tuple[Passage, Vectors]] = {}
@@ -109,14 +111,16 @@ class HybridSearcher:
         self._lock = threading.Lock()
 
     def _load(self, gen: Generation) -> None:
-        """Per generation, once: the BM25 index over every chunk and, for a collection of up to
-        ``exact_dense_max`` chunks, the chunk vectors in memory for exact dense search (no
-        round trip to Chroma per query, and exact rather than approximate neighbours)."""
+        """Per generation, once: the BM25 index over every chunk, the articles' words for the
+        normaliser's spelling correction and, for a collection of up to ``exact_dense_max``
+        chunks, the chunk vectors in memory for exact dense search (no round trip to Chroma per
+        query, and exact rather than approximate neighbours)."""
         exact = 0 < self.store.count(gen.chunks) <= self.exact_dense_max
         include = ["documents", "metadatas", "embeddings"] if exact else ["documents", "metadatas"]
         got = self.store.get(gen.chunks, include=include)
         texts = [f"{m.get('heading_path', '')}\n{d}" for d, m in zip(got["documents"], got["metadatas"], strict=True)]
-        self._bm25 = (gen.number, BM25Index(got["ids"], texts))
+        self.normaliser.use_vocabulary({w for t in texts for w in words(t)})
+        self._bm25 = (gen.number, BM25Index(got["ids"], texts, self.normaliser.terms))
         self._dense = (gen.number, ExactDense(got["ids"], got["embeddings"]) if exact else None)
 
     def bm25_for(self, gen: Generation) -> BM25Index:
@@ -145,6 +149,13 @@ class HybridSearcher:
             with self._lock:
                 self._phrases.update(zip(phrases, vectors, strict=True))
 
+    def prepare(self) -> None:
+        """The active generation's indexes loaded (and the articles' words given to the normaliser),
+        before a message is read: cheap once loaded (the pointer read is reused for pointer_ttl)."""
+        gen = self.store.active(max_age=self.pointer_ttl)
+        if gen is not None:
+            self.bm25_for(gen)
+
     def retrieval_vector(self, query: str, query_vector: Vectors) -> Vectors:
         """The dense query: the query's own vector plus ``expansion_weight`` times the mean vector
         of the article phrases its synonym rules add (each phrase embedded once, then cached). It
@@ -171,21 +182,20 @@ class HybridSearcher:
         """``query_vector`` and ``expansion``, when given, are those of this query, computed by the caller."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        expanded, matched = expansion or self.expand(query)
+        expanded, _ = expansion or self.expand(query)
         if query_vector is None:  # a caller that embedded the query already has timed it
             query_vector = self.retrieval_vector(query, self.embedder.encode([query])[0])
             timings["embed_ms"] = (time.perf_counter() - started) * 1000
         result = self.store.read_active(
             lambda gen: self._search(gen, expanded, k, mode, query_vector, timings), max_age=self.pointer_ttl
         )
-        topic = topic_terms(query, self.everyday)
+        terms = self.normaliser.terms(query)
         if result is None:
-            return SearchResult([], query_vector, None, timings, expanded, topic, topic)
+            return SearchResult([], query_vector, None, timings, expanded, terms, terms)
         result.expanded_query = expanded
-        result.topic = topic
-        explained = set(tokenize(" ".join(matched)))
+        result.terms = terms
         index = self._bm25[1] if self._bm25 else None
-        result.uncovered = [t for t in topic if t not in explained and (index is None or not index.covers(t))]
+        result.unknown = [t for t in terms if index is None or not index.covers(t)]
         return result
 
     def _search(self, gen: Generation, query: str, k: int, mode: Mode, vector: Vectors,

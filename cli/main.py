@@ -1,4 +1,4 @@
-"""The ``faq`` command line. Same as ``python -m assistant``."""
+"""The ``faq`` command line. Same as ``python -m cli``."""
 
 from __future__ import annotations
 
@@ -275,6 +275,43 @@ def bench(ctx: click.Context, out: Path, questions: int) -> None:
     from evals.bench import run
 
     run(services(ctx), out, questions=questions, echo=click.echo)
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Train the message classifier again even when a model for this corpus "
+              "is cached.")
+@click.option("--answerability", "with_answerability", is_flag=True,
+              help="Also fit the answerability model and write it to assistant/answerability.yaml.")
+@click.option("--quiet", "-q", is_flag=True, help="Only say what was done.")
+@click.pass_context
+@friendly_errors
+def train(ctx: click.Context, force: bool, with_answerability: bool, quiet: bool) -> None:
+    """Train the message classifier from guardrails/training/ (cached by corpus hash) and, with
+    --answerability, the answerability model; print their cross-validated figures."""
+    from assistant.train import train_answerability, trained_on
+
+    svc = services(ctx)
+    say = (lambda _: None) if quiet else (lambda m: click.echo(f"  {m}", err=True))
+    store = svc.classifier
+    model = store.train(force=force, progress=say)
+    click.echo(f"message classifier {model.corpus_hash}: {model.metrics.get('examples')} examples, "
+               f"{model.metrics.get('sentences')} sentences of long ones; thresholds by 5-fold cross-validation")
+    if not quiet:
+        for name, m in model.metrics.get("classes", {}).items():
+            extra = "".join(f", {k} {v}" for k, v in m.items() if k.startswith(("recall_", "false_alarms_on_al")))
+            click.echo(f"  {name:20s} threshold {m['threshold']:.3f}  precision {m['precision']:.3f}  "
+                       f"recall {m['recall']:.3f}{extra}")
+        click.echo(f"  safety net from red-flag probability {model.grey:.3f}")
+    if with_answerability:
+        fitted = train_answerability(svc, say)
+        cv = fitted.metrics["cross_validated"]
+        click.echo(f"answerability {fitted.trained_on} -> {svc.settings.answerability_file}: answer from "
+                   f"{fitted.answer_from:.3f}, suggest from {fitted.suggest_from:.3f}; cross-validated: answerable "
+                   f"answered {cv['answerable_answered']:.1%} (+{cv['answerable_suggested']:.1%} suggestions), "
+                   f"not answerable answered {cv['not_answerable_answered']:.1%}")
+    elif svc.answerability.model.trained_on != trained_on(svc):
+        click.echo("answerability: assistant/answerability.yaml was trained on other questions or settings; "
+                   "run `faq train --answerability`", err=True)
 
 
 @main.command(name="eval")

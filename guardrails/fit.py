@@ -1,0 +1,287 @@
+"""Training the message classifier from the corpus (guardrails/training/), reproducibly.
+
+    model = train(load_corpus(folder), featurise, ThresholdPolicy(...))
+
+- features: the embedding of each example's normalised text and character n-grams of its cleaned
+  text (guardrails/classifier.py); embeddings come from a cache, so retraining is quick;
+- thresholds: k-fold cross-validation gives every example (and every sentence of the long ones)
+  a probability from a model that never saw it; per class the threshold is the highest that keeps
+  the recall target for emergency and self_harm (recall first), and the lowest that keeps the
+  precision target for the other classes; the safety-net band starts where recall reaches
+  ``grey_recall``;
+- the final model is then fitted on everything. Same corpus, same recipe: same model (the folds
+  are seeded and the solver is deterministic); the corpus hash names both.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from core.errors import ConfigError
+from core.text import TextNormaliser
+from guardrails.classifier import BY_SENTENCE, RED_FLAGS, MessageClassifier, Vectors, red_flag_of, segments
+from guardrails.corpus import LABELS, Example, corpus_hash, load_corpus
+from knowledge.embeddings import Embedder, EmbeddingCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a corpus becomes a model. Chosen by cross-validation on the corpus
+    (benchmarks/classifier_bench.py compares the alternatives); part of the corpus hash."""
+
+    embedding_weight: float = 1.0  # the embedding block against the unit-length n-gram block
+    c: float = 8.0  # inverse regularisation strength
+    char_ngrams: tuple[int, int] = (2, 5)  # within word boundaries: typo-tolerant
+    word_ngrams: tuple[int, int] = (1, 2)  # "years ago", "what if", "last night"
+    max_ngrams: int = 60_000  # per kind
+    folds: int = 5
+    seed: int = 0
+
+    def __str__(self) -> str:
+        return (f"logreg-v2|w{self.embedding_weight}|c{self.c}|ch{self.char_ngrams}|wd{self.word_ngrams}|"
+                f"n{self.max_ngrams}|k{self.folds}|s{self.seed}|segneg")
+
+
+@dataclass(frozen=True)
+class ThresholdPolicy:
+    recall: dict[str, float]  # emergency, self_harm: the recall of each to keep (on the red-flag score)
+    precision: float  # every other class: the precision to keep
+    grey_recall: float  # the safety net starts where the recall of both reaches this
+
+
+# (texts to embed) -> vectors; the caller decides how (normaliser, model, cache)
+Featurise = Callable[[Sequence[str]], Vectors]
+
+
+def _vectoriser(recipe: Recipe) -> Any:
+    """Character n-grams and word n-grams, TF-IDF each, weighted so that together they have unit length."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=recipe.char_ngrams, min_df=2, max_features=recipe.max_ngrams,
+                            sublinear_tf=True, dtype=np.float32)
+    words = TfidfVectorizer(analyzer="word", ngram_range=recipe.word_ngrams, min_df=2, max_features=recipe.max_ngrams,
+                            sublinear_tf=True, dtype=np.float32, token_pattern=r"(?u)\b\w+\b")
+    half = float(np.sqrt(0.5))
+    return FeatureUnion([("chars", chars), ("words", words)], transformer_weights={"chars": half, "words": half})
+
+
+def _fit(texts: list[str], vectors: Vectors, y: npt.NDArray[np.int64], recipe: Recipe,
+         classes: tuple[str, ...]) -> MessageClassifier:
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    vectoriser = _vectoriser(recipe)
+    grams = vectoriser.fit_transform([t.lower() for t in texts])
+    x = sparse.hstack([sparse.csr_matrix(vectors * recipe.embedding_weight), grams]).tocsr()
+    model = LogisticRegression(C=recipe.c, max_iter=3000, tol=1e-5)
+    model.fit(x, y)
+    coef = np.zeros((len(classes), x.shape[1]))
+    intercept = np.full(len(classes), -30.0)  # a class absent from this fold: never predicted
+    for row, k in enumerate(model.classes_):
+        coef[k], intercept[k] = model.coef_[row], model.intercept_[row]
+    return MessageClassifier(classes, vectoriser, coef, intercept, recipe.embedding_weight, {}, 0.0, "", str(recipe))
+
+
+RED = "red_flag"  # the extra column _aggregate adds: the red-flag score
+
+
+def _aggregate(model: MessageClassifier, texts: list[str], vectors: Vectors,
+               parts: list[list[int]], seg_texts: list[str], seg_vectors: Vectors) -> npt.NDArray[np.float64]:
+    """Each example's scores as at run time (one row per example, a column per class and a last
+    column for the red-flag score): whole message, and for BY_SENTENCE classes and the red flag
+    the highest of whole and sentences."""
+    whole = model.probabilities(texts, vectors)
+    seg = model.probabilities(seg_texts, seg_vectors) if seg_texts else whole[:0]
+    by = [i for i, c in enumerate(model.classes) if c in BY_SENTENCE]
+    out = np.zeros((len(texts), len(model.classes) + 1))
+    for row, idx in enumerate(parts):
+        rows = np.vstack([whole[row:row + 1], seg[idx]]) if idx else whole[row:row + 1]
+        out[row, :-1] = whole[row]
+        out[row, by] = rows[:, by].max(axis=0)
+        out[row, -1] = red_flag_of(rows, model.classes)[0]
+    return out
+
+
+def _threshold_for_recall(scores: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_], target: float) -> float:
+    pos = np.sort(scores[positive])
+    if not len(pos):
+        return 0.5
+    return float(pos[int(np.floor((1 - target) * len(pos)))])
+
+
+def _threshold_for_precision(scores: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_],
+                             target: float) -> float:
+    order = np.argsort(-scores, kind="stable")
+    hits = np.cumsum(positive[order])
+    precision = hits / np.arange(1, len(order) + 1)
+    ok = np.nonzero(precision >= target)[0]
+    if not len(ok):
+        return 0.99
+    return float(scores[order][ok[-1]])
+
+
+def curve(scores: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_]) -> list[dict[str, float]]:
+    """Precision and recall at thresholds 0.05 .. 0.95 (the report's threshold curve)."""
+    out = []
+    for t in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        chosen = scores >= t
+        tp = int((chosen & positive).sum())
+        out.append({"threshold": float(t), "precision": round(tp / max(1, int(chosen.sum())), 4),
+                    "recall": round(tp / max(1, int(positive.sum())), 4)})
+    return out
+
+
+def _with_faq_sentences(idx: npt.NDArray[np.int64], texts: list[str], vectors: Vectors, y: npt.NDArray[np.int64],
+                        parts: list[list[int]], seg_texts: list[str], seg_vectors: Vectors,
+                        faq: int) -> tuple[list[str], Vectors, npt.NDArray[np.int64]]:
+    """The examples at ``idx`` plus every sentence of their long ordinary (faq) messages, labelled
+    faq: a sentence of a harmless story read alone is harmless too, and without them scoring long
+    messages sentence by sentence doubled the false alarms in cross-validation."""
+    extra = [j for i in idx if y[i] == faq for j in parts[i]]
+    rows = [texts[i] for i in idx] + [seg_texts[j] for j in extra]
+    matrix = np.vstack([vectors[idx], seg_vectors[extra]]) if extra else vectors[idx]
+    labels = np.concatenate([y[idx], np.full(len(extra), faq, dtype=np.int64)])
+    return rows, matrix, labels
+
+
+def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy,
+          recipe: Recipe | None = None, progress: Callable[[str], None] | None = None) -> MessageClassifier:
+    from sklearn.model_selection import StratifiedKFold
+
+    recipe = recipe or Recipe()
+    say = progress or (lambda _: None)
+    classes = LABELS
+    texts = [e.text for e in examples]
+    y = np.array([classes.index(e.label) for e in examples], dtype=np.int64)
+    faq = classes.index("faq")
+    say(f"embedding {len(texts)} examples")
+    vectors = featurise(texts)
+    parts: list[list[int]] = []
+    seg_texts: list[str] = []
+    for text in texts:
+        pieces = segments(text)
+        parts.append(list(range(len(seg_texts), len(seg_texts) + len(pieces))))
+        seg_texts.extend(pieces)
+    say(f"embedding {len(seg_texts)} sentences of long examples")
+    seg_vectors = featurise(seg_texts) if seg_texts else np.zeros((0, vectors.shape[1]), dtype=np.float32)
+
+    oof = np.zeros((len(texts), len(classes) + 1))
+    folds = StratifiedKFold(n_splits=recipe.folds, shuffle=True, random_state=recipe.seed)
+    for k, (fit_idx, held_idx) in enumerate(folds.split(texts, y), start=1):
+        say(f"cross-validation fold {k}/{recipe.folds}")
+        fold = _fit(*_with_faq_sentences(fit_idx, texts, vectors, y, parts, seg_texts, seg_vectors, faq), recipe,
+                    classes)
+        held_parts = []
+        held_seg: list[int] = []
+        for i in held_idx:
+            held_parts.append(list(range(len(held_seg), len(held_seg) + len(parts[i]))))
+            held_seg.extend(parts[i])
+        oof[held_idx] = _aggregate(fold, [texts[i] for i in held_idx], vectors[held_idx], held_parts,
+                                   [seg_texts[j] for j in held_seg], seg_vectors[held_seg])
+
+    thresholds: dict[str, float] = {}
+    metrics: dict[str, Any] = {"examples": len(texts), "sentences": len(seg_texts), "classes": {}}
+    red_positive = np.isin(y, [classes.index(c) for c in RED_FLAGS])
+    # The red-flag threshold keeps the recall target of each red-flag class; the safety net's band
+    # starts where both reach grey_recall.
+    thresholds[RED] = min(_threshold_for_recall(oof[:, -1], y == classes.index(c), policy.recall[c]) for c in RED_FLAGS)
+    grey = min(thresholds[RED], *(_threshold_for_recall(oof[:, -1], y == classes.index(c), policy.grey_recall)
+                                  for c in RED_FLAGS))
+    columns = {RED: (oof[:, -1], red_positive), **{c: (oof[:, i], y == i) for i, c in enumerate(classes)
+                                                    if c != "faq" and c not in RED_FLAGS}}
+    for c, (scores, positive) in columns.items():
+        if c != RED:
+            thresholds[c] = _threshold_for_precision(scores, positive, policy.precision)
+        chosen = scores >= thresholds[c]
+        tp = int((chosen & positive).sum())
+        metrics["classes"][c] = {
+            "examples": int(positive.sum()), "threshold": round(thresholds[c], 4),
+            "precision": round(tp / max(1, int(chosen.sum())), 4), "recall": round(tp / max(1, int(positive.sum())), 4),
+            "false_alarms_on_faq": int((chosen & (y == faq)).sum()), "curve": curve(scores, positive)}
+    for c in RED_FLAGS:
+        positive = y == classes.index(c)
+        metrics["classes"][RED][f"recall_{c}"] = round(float((oof[positive, -1] >= thresholds[RED]).mean()), 4)
+    alarming = np.array(["alarming" in e.tags for e in examples]) & (y == faq)
+    metrics["classes"][RED]["false_alarms_on_alarming_faq"] = f"{int((oof[alarming, -1] >= thresholds[RED]).sum())}" \
+                                                                f"/{int(alarming.sum())}"
+    metrics["faq_examples"] = int((y == faq).sum())
+    metrics["grey_from"] = round(grey, 4)
+
+    say("fitting the final model on every example")
+    everything = np.arange(len(texts))
+    model = _fit(*_with_faq_sentences(everything, texts, vectors, y, parts, seg_texts, seg_vectors, faq), recipe,
+                 classes)
+    model.thresholds, model.grey, model.metrics = thresholds, float(grey), metrics
+    model.corpus_hash = corpus_hash(examples, f"{recipe}|{policy}")
+    return model
+
+
+class ClassifierStore:
+    """The trained model for this corpus, policy and embedding recipe: loaded from the model cache
+    when an artifact with the same corpus hash is there, trained (and saved) otherwise. Built on
+    first use, once; ``faq train`` calls ``train(force=True)``.
+
+    Training reads each example as a message is read at run time: normalised (typos fixed against
+    English only, so the model does not depend on which articles are indexed) and embedded."""
+
+    def __init__(self, policy: ThresholdPolicy, training_dir: Path, embedder: Embedder, normaliser: TextNormaliser,
+                 cache_dir: Path, signature: str, recipe: Recipe | None = None) -> None:
+        self.policy = policy
+        self.training_dir = training_dir
+        self.embedder = embedder
+        self.normaliser = normaliser
+        self.cache_dir = cache_dir
+        self.signature = signature
+        self.recipe = recipe or Recipe()
+        self._model: MessageClassifier | None = None
+        self._lock = threading.Lock()
+
+    def corpus(self) -> list[Example]:
+        return load_corpus(self.training_dir)
+
+    def artifact(self, examples: list[Example]) -> Path:
+        digest = corpus_hash(examples, f"{self.recipe}|{self.signature}|{self.policy}")
+        return self.cache_dir / f"classifier-{digest}.joblib"
+
+    def featurise(self, texts: Sequence[str]) -> Vectors:
+        cache = EmbeddingCache(self.cache_dir, self.signature)
+        return cache.encode(self.embedder, [self.normaliser.normalise(t).text for t in texts])
+
+    def get(self) -> MessageClassifier:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load_or_train(force=False, progress=None)
+            return self._model
+
+    def train(self, force: bool = True, progress: Callable[[str], None] | None = None) -> MessageClassifier:
+        with self._lock:
+            self._model = self._load_or_train(force=force, progress=progress)
+            return self._model
+
+    def _load_or_train(self, force: bool, progress: Callable[[str], None] | None) -> MessageClassifier:
+        examples = self.corpus()
+        path = self.artifact(examples)
+        if path.is_file() and not force:
+            try:
+                return MessageClassifier.load(path)
+            except ConfigError:
+                log.warning("the cached classifier %s is unreadable; training again", path)
+        started = time.perf_counter()
+        log.info("training the message classifier on %d examples (cached at %s)", len(examples), path)
+        model = train(examples, self.featurise, self.policy, self.recipe, progress)
+        model.corpus_hash = path.stem.removeprefix("classifier-")
+        model.metrics["train_seconds"] = round(time.perf_counter() - started, 1)
+        model.save(path)
+        return model
