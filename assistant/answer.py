@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from assistant.answerability import Answerability, Evidence, Judgement, evidence_of
 from assistant.clinic import ClinicProfile
-from assistant.compose import Draft, ExtractiveComposer
+from assistant.compose import Asked, Draft, ExtractiveComposer
 from assistant.grounding import ground
 from assistant.llm import NOT_IN_MATERIALS, AnswerWriter
 from assistant.rewrite import standalone
@@ -65,6 +65,7 @@ class Found:
     draft: Draft
     evidence: Evidence
     fact_missing: str
+    asked: Asked
 
 
 @dataclass(frozen=True)
@@ -210,12 +211,13 @@ class Assistant:
         passages, screened = self.guardrails.screen(result.passages)
         trace.verdicts.extend(screened)
         with trace.timed("compose"):
-            draft = self.composer.compose(result.expanded_query, result.query_vector, passages)
+            asked = Asked(result.expanded_query, result.query_vector, result.idf, result.section_questions)
+            draft = self.composer.compose(asked, passages)
             terms = [self.composer.passage_terms(p) for p in passages]
             missing = self._fact_missing(query, passages)
             evidence = evidence_of(result.terms, result, passages, draft.best_score, terms, bool(missing))
         trace.passages = [p.trace() for p in passages]
-        return Found(query, passages, draft, evidence, missing)
+        return Found(query, passages, draft, evidence, missing, asked)
 
     def _ground(self, message: Message, history: list[TurnRecord], trace: Trace) -> Grounded:
         found = self.find(message, history, trace)
@@ -225,7 +227,7 @@ class Assistant:
             trace.no_answer_reason = f"asks for a {found.fact_missing.replace('_', ' ')} that the articles do not state"
         elif judgement.decision != "answer":
             trace.no_answer_reason = (f"answerability {judgement.probability:.2f} is below "
-                                      f"{self.answerability.model.answer_from:.2f}")
+                                      f"{self.answerability.answer_from:.2f}")
         return Grounded(found.query, found.passages, found.draft, judgement)
 
     def _fact_missing(self, query: str, passages: list[Passage]) -> str:
@@ -322,19 +324,15 @@ class Assistant:
                                      score=round(p.dense, 4)))
         return " ".join(parts), sources, set(numbers)
 
-    def _suggestions(self, found: Grounded) -> list[Suggestion]:
-        """Up to three questions the articles do answer, from the sections nearest the question:
-        each section's stored example question closest in words to the question, else its heading."""
-        asked = set(self.composer.terms(found.query))
+    @staticmethod
+    def _suggestions(found: Grounded) -> list[Suggestion]:
+        """Up to three questions the articles do answer, one per section nearest the question: the
+        section's first stored example question (the clean one; the others are patients' wordings
+        for matching), else its heading."""
         out: list[Suggestion] = []
         for p in sorted(found.passages, key=lambda p: -p.fused):
-            if any(s.section == p.section for s in out) or len(out) >= MAX_SUGGESTIONS:
-                continue
-            if p.questions:
-                text = max(p.questions, key=lambda q: (len(asked & set(self.composer.terms(q))), -p.questions.index(q)))
-            else:
-                text = p.section
-            out.append(Suggestion(text=text, section=p.section))
+            if len(out) < MAX_SUGGESTIONS and not any(s.section == p.section for s in out):
+                out.append(Suggestion(text=p.questions[0] if p.questions else p.section, section=p.section))
         return out
 
     def finalize(self, reply: Reply, turn_id: str, session_id: str) -> Response:

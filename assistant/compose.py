@@ -1,8 +1,15 @@
 """The offline composer: a short, cited answer built from the retrieved passages' own sentences.
 
 Grounded by construction: every sentence of the answer is a sentence (or a list lead-in with
-its items) of a passage, reproduced verbatim and followed by its citation marker. Scoring
-reuses the sentence vectors computed at ingest, so a query costs arithmetic only.
+its items) of a passage, reproduced verbatim and followed by its citation marker.
+
+Which sentences: a sentence-relevance model (a logistic regression, assistant/relevance.yaml,
+trained by `faq train --answerability` on training questions whose answering sentences a judge
+marked) gives each candidate the probability that it answers the question, from the sentence's
+similarity to the question, the words they share (weighted by how rare they are in the index),
+its passage's relevance, and how close the question is to the example questions stored for its
+section. The answer is the best sentence and every other one near it in probability.
+Scoring reuses the sentence vectors computed at ingest, so a query costs arithmetic only.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.linear import LinearModel
 from knowledge.bm25 import Terms
 from knowledge.embeddings import Vectors
 from knowledge.search import Passage
@@ -28,6 +36,8 @@ _PART_SPLIT = re.compile(r"\?|\b(?:and also|and|or|vs\.?|versus|compared (?:to|w
                          re.IGNORECASE)
 _TERMINAL = (".", "!", "?", "…")
 MIN_WORDS = 5
+RELEVANCE_FEATURES = ("cosine", "cosine_rank", "lexical", "lexical_idf", "passage_dense", "passage_rank",
+                      "section_question", "is_list", "leans_back")
 
 
 @dataclass(frozen=True)
@@ -37,13 +47,20 @@ class ComposerSettings:
 
     max_sentences: int
     passages: int
-    sentence_floor: float  # no sentence scoring below this is ever quoted
-    keep_margin: float  # every further sentence scores within this of the best one
-    section_margin: float  # ... and comes from a section whose passage is within this of the best passage
+    sentence_floor: float  # no sentence less likely than this to answer the question is quoted
+    keep_share: float  # every further sentence is at least this share as likely as the best one
     duplicate_cosine: float = 0.92
-    lexical_weight: float = 0.15
-    rank_weight: float = 0.03
-    passage_weight: float = 0.4  # how much the passage's own relevance lifts its sentences
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question as the composer needs it: its text and vector, the index's inverse document
+    frequencies, and per section how close it is to that section's stored example questions."""
+
+    question: str
+    vector: Vectors
+    idf: dict[str, float] = field(default_factory=dict)
+    section_questions: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,8 +72,9 @@ class Unit:
     indices: list[int]
     sentences: list[Sentence]  # the passage's sentences
     all_vectors: Vectors  # the passage's sentence vectors
-    score: float
+    score: float  # the probability that it answers the question
     terms: set[str] = field(default_factory=set)
+    features: list[float] = field(default_factory=list)
 
     @property
     def parts(self) -> list[Sentence]:
@@ -112,9 +130,11 @@ def question_parts(question: str, terms: Terms) -> list[set[str]]:
 
 
 class ExtractiveComposer:
-    def __init__(self, settings: ComposerSettings, terms: Terms, cache_size: int = 50_000) -> None:
+    def __init__(self, settings: ComposerSettings, terms: Terms, relevance: LinearModel,
+                 cache_size: int = 50_000) -> None:
         self.settings = settings
         self.terms = terms
+        self.relevance = relevance
         self._candidates_by_chunk: dict[str, list[tuple[int, list[int], set[str]]]] = {}
         self._terms_by_chunk: dict[str, set[str]] = {}
         self._cache_size = cache_size
@@ -158,41 +178,49 @@ class ExtractiveComposer:
         self._candidates_by_chunk[passage.chunk_id] = out
         return out
 
-    def units(self, question: str, query_vector: Vectors, passages: list[Passage]) -> list[Unit]:
+    def units(self, asked: Asked, passages: list[Passage]) -> list[Unit]:
+        """Every answer candidate of the top passages with its features and its probability of
+        answering the question, most likely first."""
         s = self.settings
-        q_terms = set(self.terms(question))
+        q_terms = set(self.terms(asked.question))
+        weight = sum(asked.idf.get(t, 0.0) for t in q_terms)
         units: list[Unit] = []
         for p_idx, passage in enumerate(passages[: s.passages]):
             sentences = passage.sentences
             if not sentences or len(passage.sentence_vectors) != len(sentences):
                 continue
-            sims = passage.sentence_vectors @ query_vector
+            sims = passage.sentence_vectors @ asked.vector
             for i, indices, terms in self._candidates(passage):
-                lexical = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
-                score = ((1 - s.passage_weight) * float(sims[i]) + s.passage_weight * passage.dense
-                         + s.lexical_weight * lexical - s.rank_weight * p_idx)
-                units.append(Unit(p_idx, indices, sentences, passage.sentence_vectors, score, terms))
+                shared = q_terms & terms
+                features = [
+                    float(sims[i]), 0.0,
+                    len(shared) / len(q_terms) if q_terms else 0.0,
+                    sum(asked.idf.get(t, 0.0) for t in shared) / weight if weight else 0.0,
+                    passage.dense, 1.0 / (1 + p_idx),
+                    asked.section_questions.get(passage.section, 0.0),
+                    1.0 if len(indices) > 1 and sentences[indices[0]].text.endswith(":") else 0.0,
+                    1.0 if len(indices) > 1 and not sentences[indices[0]].text.endswith(":") else 0.0,
+                ]
+                units.append(Unit(p_idx, indices, sentences, passage.sentence_vectors, 0.0, terms, features))
+        order = sorted(range(len(units)), key=lambda k: -units[k].features[0])
+        for rank, k in enumerate(order):
+            units[k].features[1] = 1.0 / (1 + rank)
+        matrix = np.array([u.features for u in units], dtype=np.float64).reshape(len(units), len(RELEVANCE_FEATURES))
+        for unit, p in zip(units, self.relevance.probabilities(matrix).tolist(), strict=True):
+            unit.score = float(p)
         units.sort(key=lambda u: -u.score)
         return units
 
-    def compose(self, question: str, query_vector: Vectors, passages: list[Passage]) -> Draft:
-        """The best sentence, then every further one that stays on the question: within
-        ``keep_margin`` of the best and from a section the question is about (its passage within
-        ``section_margin`` of the best passage); each part of a multi-part question gets its own
-        best sentence under the same rules."""
+    def compose(self, asked: Asked, passages: list[Passage]) -> Draft:
+        """The most likely sentence, then every other one at least ``keep_share`` as likely (and
+        over ``sentence_floor``); each part of a multi-part question gets its own best sentence."""
         s = self.settings
-        units = self.units(question, query_vector, passages)
+        units = self.units(asked, passages)
         if not units or units[0].score < s.sentence_floor:
             return Draft([], units[0].score if units else 0.0, units)
         best = units[0].score
-        top = max(passages[u.passage].dense for u in units[:1])
-        sections = {passages[units[0].passage].section} | {
-            p.section for p in passages[: s.passages] if p.dense >= top - s.section_margin}
+        floor = max(s.sentence_floor, s.keep_share * best)
         chosen: list[Unit] = []
-
-        def on_question(unit: Unit) -> bool:
-            return (unit.score >= best - s.keep_margin and unit.score >= s.sentence_floor
-                    and passages[unit.passage].section in sections)
 
         def room() -> int:
             return s.max_sentences - sum(1 + (len(u.indices) - 1) // 3 if u.is_list else len(u.indices)
@@ -210,19 +238,18 @@ class ExtractiveComposer:
 
         add(units[0])
         for unit in units[1:]:
-            if unit.score < best - s.keep_margin:
+            if unit.score < floor:
                 break
-            if on_question(unit):
-                add(unit)
+            add(unit)
         # Each part of a comparison or multi-part question gets its own best sentence.
-        parts = question_parts(question, self.terms)
+        parts = question_parts(asked.question, self.terms)
         if len(parts) > 1:
             for terms in parts:
                 distinct = terms - set().union(*(p for p in parts if p is not terms))
                 if not distinct or any(distinct & u.terms for u in chosen):
                     continue
                 match = next((u for u in units if distinct & u.terms and u.score >= s.sentence_floor), None)
-                if match is not None and match.score >= best - 2 * s.keep_margin:
+                if match is not None:
                     add(match)
         head, rest = chosen[0], sorted(chosen[1:], key=lambda u: (passages[u.passage].source,
                                                                   passages[u.passage].position, u.index))

@@ -78,15 +78,18 @@ class Settings(BaseSettings):
                                         "search is exact in memory (no Chroma round trip per query); 0: always Chroma")
     weight_dense: float = Field(1.0, ge=0, le=10)
     weight_bm25: float = Field(1.0, ge=0, le=10)
+    weight_questions: float = Field(1.0, ge=0, le=10, description="weight of the documents' example questions "
+                                    "(sidecar `questions`) in the fusion")
     passages: int = Field(5, ge=1, le=20, description="fused passages handed to the composer")
 
     # Composition (offline default): which sentences of the passages make the answer. The figures
     # behind these values: benchmarks/answers_bench.py (off-question sentences on a judged set).
-    sentence_floor: float = Field(0.27, ge=-1, le=2, description="no sentence scoring below this is quoted")
-    keep_margin: float = Field(0.16, ge=0, le=1, description="further sentences score within this of the best")
-    section_margin: float = Field(0.08, ge=0, le=1, description="and come from a section whose passage is within "
-                                  "this (cosine) of the best passage")
+    sentence_floor: float = Field(0.2, ge=0, le=1, description="no sentence less likely than this to answer the "
+                                  "question is quoted (the sentence-relevance model's probability)")
+    keep_share: float = Field(0.5, ge=0, le=1, description="every further sentence is at least this share as "
+                              "likely to answer as the best one")
     max_sentences: int = Field(4, ge=1, le=8)
+    relevance_file: Path = PACKAGE_ROOT / "assistant" / "relevance.yaml"
 
     # Answerability (assistant/answerability.py): the trained model, and the targets `faq train
     # --answerability` chooses its thresholds by.

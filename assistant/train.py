@@ -1,28 +1,44 @@
-"""What `faq train` does: the message classifier (guardrails/fit.py) and the answerability model.
+"""What `faq train` does beyond the message classifier (guardrails/fit.py): the sentence-relevance
+model and the answerability model, both small logistic models kept as YAML.
 
-Answerability learns from labelled questions for two knowledge bases (assistant/training/*.jsonl):
-the clinic's shipped article (knowledge/docs/) and the MedQuAD spine corpus
-(evals/knowledge/medquad_spine/). Each question goes through the real pipeline (normalise, embed,
-retrieve, compose) against its own knowledge base; the features of what was found and the label
-train a logistic regression, written to assistant/answerability.yaml.
+Both learn from questions for two knowledge bases (assistant/training/): the clinic's shipped
+article (knowledge/docs/) and the MedQuAD spine corpus (evals/knowledge/medquad_spine/). Each
+question goes through the real pipeline (normalise, embed, retrieve, compose) against its own
+knowledge base.
+- relevance (assistant/relevance.yaml): every answer candidate of the retrieved passages, labelled
+  by whether a judge marked one of its sentences as answering the question
+  (assistant/training/judged/*_questions.yaml);
+- answerability (assistant/answerability.yaml): the features of what was found, labelled
+  answerable or not (assistant/training/*.jsonl).
+As for an evaluation question (evals/overlap.py keeps them below its MAX_COSINE), an example
+question stored with a document is not counted when it is a rewording of the training question.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import check_input
-from assistant.answerability import FEATURES, AnswerabilityModel, Evidence, fit, training_hash
+import numpy as np
+import yaml
+
+from assistant.answer import Found, check_input
+from assistant.answerability import Evidence, fit, training_hash
+from assistant.compose import RELEVANCE_FEATURES, Asked
+from assistant.linear import LinearModel, fit_logistic
 from assistant.settings import PACKAGE_ROOT
 from assistant.trace import Trace
 from assistant.wiring import Services
 from core.errors import ConfigError
+from evals.overlap import MAX_COSINE
+from knowledge.search import QuestionBank
 
 KNOWLEDGE = {"clinic": PACKAGE_ROOT / "knowledge" / "docs",
              "medquad_spine": PACKAGE_ROOT / "evals" / "knowledge" / "medquad_spine"}
+Say = Callable[[str], None]
 
 
 def load_questions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -47,40 +63,121 @@ def load_questions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def recipe(services: Services) -> str:
-    """Everything that shapes the features: a change means the model must be trained again."""
+    """Everything that shapes the features: a change means the models must be trained again."""
     s = services.settings
-    return (f"{'|'.join(FEATURES)}|{services.embedding_signature}|k{s.k_dense},{s.k_bm25},{s.rrf_k}|"
-            f"w{s.weight_dense},{s.weight_bm25},{s.expansion_weight}|p{s.passages}|m{s.max_false_answers},"
-            f"{s.suggest_recall}")
+    return (f"a2|{services.embedding_signature}|k{s.k_dense},{s.k_bm25},{s.rrf_k}|"
+            f"w{s.weight_dense},{s.weight_bm25},{s.weight_questions},{s.expansion_weight}|p{s.passages}|"
+            f"m{s.max_false_answers},{s.suggest_recall}")
+
+
+def judged_files(services: Services) -> list[Path]:
+    return sorted((services.settings.answerability_training / "judged").glob("*.yaml"))
 
 
 def trained_on(services: Services) -> str:
     _, lines = load_questions(services.settings.answerability_training)
-    return training_hash(lines, recipe(services))
+    judged = [p.read_text(encoding="utf-8") for p in judged_files(services)]
+    return training_hash(lines + judged, recipe(services))
 
 
-def evidence_rows(services: Services, progress: Callable[[str], None]) -> list[tuple[Evidence, bool]]:
-    rows, _ = load_questions(services.settings.answerability_training)
-    out: list[tuple[Evidence, bool]] = []
-    for kb, folder in KNOWLEDGE.items():
-        mine = [r for r in rows if r["kb"] == kb]
-        progress(f"{kb}: indexing {folder.relative_to(PACKAGE_ROOT)} and reading {len(mine)} questions")
-        svc = services.with_knowledge(folder, f"train-{kb}")
-        report = svc.ingestor.ingest([folder], progress=False)
+class Reader:
+    """One knowledge base indexed for training, and its questions read through the pipeline."""
+
+    def __init__(self, services: Services, kb: str) -> None:
+        folder = KNOWLEDGE[kb]
+        self.services = services.with_knowledge(folder, f"train-{kb}")
+        report = self.services.ingestor.ingest([folder], progress=False)
         if not report.succeeded:
             raise ConfigError(f"cannot index {folder}: {report.summary()}")
-        assistant = svc.assistant
-        svc.searcher.prepare()
-        for row in mine:
-            message = svc.guardrails.read(check_input(str(row["question"]), svc.policy, 10_000))
-            found = assistant.find(message, [], Trace())
-            out.append((found.evidence, bool(row["answerable"])))
-    return out
+        self.services.searcher.prepare()
+        gen = self.services.store.active()
+        self.bank: QuestionBank | None = self.services.searcher.bank_for(gen) if gen is not None else None
+
+    def find(self, question: str) -> tuple[Found, Asked]:
+        svc = self.services
+        message = svc.guardrails.read(check_input(question, svc.policy, 10_000))
+        found = svc.assistant.find(message, [], Trace())
+        asked = found.asked
+        if self.bank is not None and self.bank.questions:
+            sims = self.bank.matrix @ message.vector
+            near = float(sims[sims < MAX_COSINE].max()) if (sims < MAX_COSINE).any() else 0.0
+            asked = replace(asked, section_questions=self.bank.by_section(message.vector, MAX_COSINE))
+            found = replace(found, evidence=Evidence({**found.evidence.values, "question_match": near}))
+        return found, asked
 
 
-def train_answerability(services: Services, progress: Callable[[str], None]) -> AnswerabilityModel:
+def _numbers(inventory: list[dict[str, Any]]) -> dict[str, int]:
+    return {" ".join(str(s["text"]).split()): int(s["n"]) for s in inventory}
+
+
+def train_relevance(services: Services, say: Say) -> LinearModel:
+    rows: list[list[float]] = []
+    labels: list[bool] = []
+    groups: list[int] = []
+    top_right: list[bool] = []
+    folder = services.settings.answerability_training / "judged"
+    for kb in KNOWLEDGE:
+        path = folder / f"{kb}_questions.yaml"
+        if not path.is_file():
+            raise ConfigError(f"no judged questions for {kb} at {path}")
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        inventory = yaml.safe_load((PACKAGE_ROOT / str(data["sentences"])).read_text(encoding="utf-8"))
+        by_doc = ({"": _numbers(inventory["sentences"])} if "sentences" in inventory
+                  else {doc: _numbers(sents) for doc, sents in inventory["documents"].items()})
+        reader = Reader(services, kb)
+        say(f"relevance: {kb}: {len(data['cases'])} judged questions")
+        for case in data["cases"]:
+            direct = set(case.get("direct") or [])
+            if not direct:
+                continue
+            found, asked = reader.find(str(case["question"]))
+            units = reader.services.composer.units(asked, found.passages)
+            doc = str(case.get("document", ""))
+            numbers = by_doc.get(doc, by_doc.get("", {}))
+            group = len(set(groups))
+            for unit in units:
+                source = found.passages[unit.passage].source
+                mine = not doc or source == doc
+                hit = mine and any(numbers.get(" ".join(p.text.split())) in direct for p in unit.parts)
+                rows.append(unit.features)
+                labels.append(hit)
+                groups.append(group)
+    x = np.array(rows, dtype=np.float64)
+    y = np.array(labels)
+    g = np.array(groups, dtype=np.int64)
+    model, oof = fit_logistic(x, y, RELEVANCE_FEATURES, groups=g)
+    for group in np.unique(g):
+        idx = np.nonzero(g == group)[0]
+        top_right.append(bool(y[idx[int(np.argmax(oof[idx]))]]))
+    metrics = {"questions": len(np.unique(g)), "candidates": len(y), "answering": int(y.sum()),
+               "cross_validated_top_answers": round(float(np.mean(top_right)), 4)}
+    fitted = LinearModel(model.features, model.mean, model.scale, model.coef, model.intercept, {},
+                         trained_on(services), metrics)
+    services.settings.relevance_file.write_text(fitted.to_yaml("`faq train --answerability` (assistant/train.py)"),
+                                                encoding="utf-8")
+    return fitted
+
+
+def train_answerability(services: Services, say: Say) -> LinearModel:
     s = services.settings
-    rows = evidence_rows(services, progress)
+    questions, _ = load_questions(s.answerability_training)
+    rows: list[tuple[Evidence, bool]] = []
+    for kb in KNOWLEDGE:
+        mine = [r for r in questions if r["kb"] == kb]
+        say(f"answerability: {kb}: {len(mine)} questions")
+        reader = Reader(services, kb)
+        for row in mine:
+            found, _ = reader.find(str(row["question"]))
+            rows.append((found.evidence, bool(row["answerable"])))
     model = fit(rows, s.max_false_answers, s.suggest_recall, trained_on=trained_on(services))
-    s.answerability_file.write_text(model.to_yaml(), encoding="utf-8")
+    s.answerability_file.write_text(model.to_yaml("`faq train --answerability` (assistant/train.py)"), encoding="utf-8")
     return model
+
+
+def train_models(services: Services, say: Say) -> tuple[LinearModel, LinearModel]:
+    """Relevance first (answerability reads its probabilities), then answerability, each on a fresh
+    set of parts so that the newly written model is the one used."""
+    relevance = train_relevance(services, say)
+    fresh = Services(services.settings, embedder=services.embedder, classifier=services.classifier,
+                     english=services.english)
+    return relevance, train_answerability(fresh, say)

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import AnswerLimits, Assistant
-from assistant.answerability import Answerability, AnswerabilityModel
+from assistant.answerability import FEATURES, Answerability
 from assistant.clinic import ClinicProfile, load_clinic_profile
-from assistant.compose import ComposerSettings, ExtractiveComposer
+from assistant.compose import RELEVANCE_FEATURES, ComposerSettings, ExtractiveComposer
+from assistant.linear import LinearModel, StaleModel
 from assistant.llm import AnswerWriter, LangChainWriter, build_chat_model, load_prompts
 from assistant.sessions import SessionStore
 from assistant.settings import Settings
@@ -170,6 +171,7 @@ class Services:
         s = self.settings
         return HybridSearcher(self.store, self.embedder, self.normaliser, k_dense=s.k_dense, k_bm25=s.k_bm25,
                               rrf_k=s.rrf_k, weight_dense=s.weight_dense, weight_bm25=s.weight_bm25,
+                              weight_questions=s.weight_questions,
                               expander=QueryExpander.from_file(s.synonyms_file),
                               exact_dense_max=s.exact_dense_max_chunks, expansion_weight=s.expansion_weight)
 
@@ -177,17 +179,24 @@ class Services:
     def composer(self) -> ExtractiveComposer:
         s = self.settings
         return ExtractiveComposer(ComposerSettings(max_sentences=s.max_sentences, passages=s.passages,
-                                                   sentence_floor=s.sentence_floor, keep_margin=s.keep_margin,
-                                                   section_margin=s.section_margin), self.normaliser.terms)
+                                                   sentence_floor=s.sentence_floor, keep_share=s.keep_share),
+                                  self.normaliser.terms, self._model(s.relevance_file, RELEVANCE_FEATURES, 0.0))
+
+    def _model(self, path: Path, features: tuple[str, ...], untrained_logit: float,
+               settings: dict[str, float] | None = None) -> LinearModel:
+        """A trained linear model from its YAML; missing or stale, a constant stand-in and a warning
+        (what `faq train --answerability` is for)."""
+        try:
+            return LinearModel.load(path, features)
+        except StaleModel as exc:
+            log.warning("%s: run `faq train --answerability`; until then a stand-in is used", exc)
+            return LinearModel.constant(features, untrained_logit, settings)
 
     @cached_property
     def answerability(self) -> Answerability:
-        path = self.settings.answerability_file
-        if not path.is_file():
-            log.warning("no answerability model at %s: every question is declined until `faq train --answerability` "
-                        "writes it", path)
-            return Answerability(AnswerabilityModel.untrained())
-        return Answerability(AnswerabilityModel.load(path))
+        # Untrained, it declines everything (a probability of 0 against thresholds of 0.5).
+        return Answerability(self._model(self.settings.answerability_file, FEATURES, -40.0,
+                                         {"answer_from": 0.5, "suggest_from": 0.5}))
 
     @cached_property
     def sessions(self) -> SessionStore:

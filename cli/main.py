@@ -288,7 +288,7 @@ def bench(ctx: click.Context, out: Path, questions: int) -> None:
 def train(ctx: click.Context, force: bool, with_answerability: bool, quiet: bool) -> None:
     """Train the message classifier from guardrails/training/ (cached by corpus hash) and, with
     --answerability, the answerability model; print their cross-validated figures."""
-    from assistant.train import train_answerability, trained_on
+    from assistant.train import train_models, trained_on
 
     svc = services(ctx)
     say = (lambda _: None) if quiet else (lambda m: click.echo(f"  {m}", err=True))
@@ -298,17 +298,22 @@ def train(ctx: click.Context, force: bool, with_answerability: bool, quiet: bool
                f"{model.metrics.get('sentences')} sentences of long ones; thresholds by 5-fold cross-validation")
     if not quiet:
         for name, m in model.metrics.get("classes", {}).items():
-            extra = "".join(f", {k} {v}" for k, v in m.items() if k.startswith(("recall_", "false_alarms_on_al")))
-            click.echo(f"  {name:20s} threshold {m['threshold']:.3f}  precision {m['precision']:.3f}  "
-                       f"recall {m['recall']:.3f}{extra}")
+            extra = "".join(f", {k} {v}" for k, v in m.items()
+                            if k.startswith(("recall_", "false_alarms_on_al", "thresholds")))
+            threshold = "" if "thresholds" in m else f"threshold {m['threshold']:.3f}  "
+            click.echo(f"  {name:20s} {threshold}precision {m['precision']:.3f}  recall {m['recall']:.3f}{extra}")
         click.echo(f"  safety net from red-flag probability {model.grey:.3f}")
     if with_answerability:
-        fitted = train_answerability(svc, say)
+        relevance, fitted = train_models(svc, say)
+        click.echo(f"sentence relevance -> {svc.settings.relevance_file}: {relevance.metrics['questions']} judged "
+                   f"questions; cross-validated, the likeliest sentence answers "
+                   f"{relevance.metrics['cross_validated_top_answers']:.1%} of them")
         cv = fitted.metrics["cross_validated"]
         click.echo(f"answerability {fitted.trained_on} -> {svc.settings.answerability_file}: answer from "
-                   f"{fitted.answer_from:.3f}, suggest from {fitted.suggest_from:.3f}; cross-validated: answerable "
-                   f"answered {cv['answerable_answered']:.1%} (+{cv['answerable_suggested']:.1%} suggestions), "
-                   f"not answerable answered {cv['not_answerable_answered']:.1%}")
+                   f"{fitted.settings['answer_from']:.3f}, suggest from {fitted.settings['suggest_from']:.3f}; "
+                   f"cross-validated: answerable answered {cv['answerable_answered']:.1%} "
+                   f"(+{cv['answerable_suggested']:.1%} suggestions), not answerable answered "
+                   f"{cv['not_answerable_answered']:.1%}")
     elif svc.answerability.model.trained_on != trained_on(svc):
         click.echo("answerability: assistant/answerability.yaml was trained on other questions or settings; "
                    "run `faq train --answerability`", err=True)

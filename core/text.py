@@ -34,6 +34,7 @@ _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060\ufeff]")
 # Words: letters (any script) with inner apostrophes or hyphens kept apart; numbers.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
 _TERM_WORD = re.compile(r"[a-z0-9]+")
+DOMAIN_ZIPF = 4.0  # below this an article's word counts as its own term (wordfreq's Zipf scale)
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
@@ -91,6 +92,7 @@ class EnglishSpeller:
     def __init__(self) -> None:
         self._index: SymSpell | None = None
         self._words: frozenset[str] = frozenset()
+        self._bigrams: dict[str, int] | None = None
         self._lock = threading.Lock()
 
     def index(self) -> SymSpell:
@@ -111,6 +113,21 @@ class EnglishSpeller:
         """A dictionary word."""
         self.index()
         return word in self._words
+
+    def bigram(self, first: str, second: str) -> int:
+        """How often the two words follow each other (SymSpell's bundled bigram counts; 0 = unseen)."""
+        with self._lock:
+            if self._bigrams is None:
+                import importlib.resources
+
+                path = importlib.resources.files("symspellpy") / "frequency_bigramdictionary_en_243_342.txt"
+                counts: dict[str, int] = {}
+                with open(str(path), encoding="utf-8") as handle:
+                    for line in handle:
+                        a, b, count = line.split()
+                        counts[f"{a} {b}"] = int(count)
+                self._bigrams = counts
+        return self._bigrams.get(f"{first} {second}", 0)
 
     def frequency(self, word: str) -> float:
         """How common the token is in English text of any kind (Zipf scale, 0 = never seen)."""
@@ -146,10 +163,10 @@ class TextNormaliser:
     """
 
     def __init__(self, english: EnglishSpeller | None = None, *, min_length: int = 4, short_length: int = 6,
-                 split_zipf: float = 4.0, typo_gap: float = 2.5) -> None:
+                 split_count: int = 10_000_000, typo_gap: float = 2.5) -> None:
         self.english = english or EnglishSpeller()
         self.typo_gap = typo_gap
-        self.split_zipf = split_zipf  # both halves of a split at least this common ("how", "long")
+        self.split_count = split_count  # a split's pair at least this common in SymSpell's bigram counts
         self.min_length = min_length
         self.short_length = short_length
         self.stem = Stems()
@@ -207,24 +224,29 @@ class TextNormaliser:
         from symspellpy import Verbosity
 
         distance = 1 if len(word) <= self.short_length or seen > 0 else 2
-        best: tuple[int, int, int, str] | None = None
+        best: tuple[int, int, float, str] | None = None
         for rank, index in ((0, self._local_index), (1, self.english.index())):
             if index is None:
                 continue
-            for s in index.lookup(word, Verbosity.CLOSEST, max_edit_distance=distance):
-                if seen > 0 and self.english.frequency(s.term) - seen < self.typo_gap:
+            for s in index.lookup(word, Verbosity.ALL, max_edit_distance=distance):
+                common = self.english.frequency(s.term)
+                if seen > 0 and common - seen < self.typo_gap:
                     continue
-                # nearest first; at the same distance a word of the articles, then the commoner word
-                key = (int(s.distance), rank, -int(s.count), s.term)
+                # The nearest word wins, and among the nearest the commoner one; but a term of the
+                # articles that English rarely uses ("anesthesia", "annular") is one edit "nearer"
+                # than it is: "anastesia" is the article's "anesthesia", not the name "anastasia".
+                near = int(s.distance) - (1 if rank == 0 and common < DOMAIN_ZIPF else 0)
+                key = (near, rank, -common, s.term)
                 if best is None or key < best:
                     best = key
         return best[3] if best is not None else word
 
     def _split(self, word: str) -> str:
-        """Two common words typed without a space ("howlong" -> "how long"), or ''."""
+        """Two words typed without a space that are a common pair ("howlong" -> "how long",
+        "backpain" -> "back pain"; not "painfull" -> "pain full"), or ''."""
         for i in range(2, len(word) - 1):
             head, tail = word[:i], word[i:]
-            if all(self.known(w) and self.english.frequency(w) >= self.split_zipf for w in (head, tail)):
+            if self.known(head) and self.known(tail) and self.english.bigram(head, tail) >= self.split_count:
                 return f"{head} {tail}"
         return ""
 
@@ -234,8 +256,8 @@ class TextNormaliser:
 
         def fix(match: re.Match[str]) -> str:
             typed = match.group(0)
-            if len(typed) > 1 and typed.isupper():
-                return typed  # an acronym: MRI, COPD, PRP
+            if any(ch.isupper() for ch in typed[1:]):
+                return typed  # an acronym or a name written with capitals inside: MRI, COPD, SpineBot
             lower = typed.lower()
             fixed = self.correct(lower)
             if fixed == lower:

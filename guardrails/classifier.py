@@ -85,19 +85,24 @@ class Scores:
     where: dict[str, str]  # class -> the sentence that scored highest ('' = the whole message)
     red_flag: float
     red_category: str
-    thresholds: dict[str, float]  # "red_flag" and the other classes
-    grey: float  # the safety-net band starts here (up to thresholds["red_flag"])
+    thresholds: dict[str, float]  # per class; for emergency and self_harm, on the red-flag score
+    grey: float  # the safety-net band starts here (up to the red-flag threshold)
+
+    @property
+    def red_threshold(self) -> float:
+        """The red-flag score's threshold for the likelier red-flag category."""
+        return self.thresholds.get(self.red_category, 2.0)
 
     def fired(self) -> list[tuple[str, float]]:
         """Categories over their thresholds, the deciding one first: a red flag, then the others
         in PRECEDENCE order."""
-        out = [(self.red_category, self.red_flag)] if self.red_flag >= self.thresholds.get("red_flag", 2.0) else []
+        out = [(self.red_category, self.red_flag)] if self.red_flag >= self.red_threshold else []
         return out + [(c, self.best[c]) for c in PRECEDENCE
                       if c not in RED_FLAGS and c in self.thresholds and self.best[c] >= self.thresholds[c]]
 
     def in_grey_band(self) -> bool:
         """Under the red-flag threshold but close enough that the reply leads with the safety line."""
-        return self.grey <= self.red_flag < self.thresholds.get("red_flag", 2.0)
+        return self.grey <= self.red_flag < self.red_threshold
 
     def to_dict(self) -> dict[str, Any]:
         return {"red_flag": round(self.red_flag, 4), "red_category": self.red_category,

@@ -49,7 +49,7 @@ class Recipe:
     seed: int = 0
 
     def __str__(self) -> str:
-        return (f"logreg-v2|w{self.embedding_weight}|c{self.c}|ch{self.char_ngrams}|wd{self.word_ngrams}|"
+        return (f"logreg-v3|w{self.embedding_weight}|c{self.c}|ch{self.char_ngrams}|wd{self.word_ngrams}|"
                 f"n{self.max_ngrams}|k{self.folds}|s{self.seed}|segneg")
 
 
@@ -194,28 +194,33 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
     thresholds: dict[str, float] = {}
     metrics: dict[str, Any] = {"examples": len(texts), "sentences": len(seg_texts), "classes": {}}
     red_positive = np.isin(y, [classes.index(c) for c in RED_FLAGS])
-    # The red-flag threshold keeps the recall target of each red-flag class; the safety net's band
-    # starts where both reach grey_recall.
-    thresholds[RED] = min(_threshold_for_recall(oof[:, -1], y == classes.index(c), policy.recall[c]) for c in RED_FLAGS)
-    grey = min(thresholds[RED], *(_threshold_for_recall(oof[:, -1], y == classes.index(c), policy.grey_recall)
-                                  for c in RED_FLAGS))
-    columns = {RED: (oof[:, -1], red_positive), **{c: (oof[:, i], y == i) for i, c in enumerate(classes)
-                                                    if c != "faq" and c not in RED_FLAGS}}
+    # Each red-flag class gets the threshold on the red-flag score that keeps its recall target;
+    # the safety net's band starts where both reach grey_recall.
+    for c in RED_FLAGS:
+        thresholds[c] = _threshold_for_recall(oof[:, -1], y == classes.index(c), policy.recall[c])
+    grey = min(min(thresholds[c] for c in RED_FLAGS),
+               *(_threshold_for_recall(oof[:, -1], y == classes.index(c), policy.grey_recall) for c in RED_FLAGS))
+    red_category = np.where(oof[:, classes.index("emergency")] >= oof[:, classes.index("self_harm")], "emergency",
+                            "self_harm")
+    red_fired = oof[:, -1] >= np.array([thresholds[c] for c in red_category])
+    columns = {RED: (red_fired.astype(float), red_positive), **{c: (oof[:, i], y == i) for i, c in enumerate(classes)
+                                                                 if c != "faq" and c not in RED_FLAGS}}
     for c, (scores, positive) in columns.items():
         if c != RED:
             thresholds[c] = _threshold_for_precision(scores, positive, policy.precision)
-        chosen = scores >= thresholds[c]
+        chosen = scores >= (0.5 if c == RED else thresholds[c])
         tp = int((chosen & positive).sum())
         metrics["classes"][c] = {
-            "examples": int(positive.sum()), "threshold": round(thresholds[c], 4),
+            "examples": int(positive.sum()), "threshold": round(0.5 if c == RED else thresholds[c], 4),
             "precision": round(tp / max(1, int(chosen.sum())), 4), "recall": round(tp / max(1, int(positive.sum())), 4),
-            "false_alarms_on_faq": int((chosen & (y == faq)).sum()), "curve": curve(scores, positive)}
+            "false_alarms_on_faq": int((chosen & (y == faq)).sum()),
+            "curve": curve(oof[:, -1] if c == RED else scores, positive)}
+    metrics["classes"][RED]["thresholds"] = {c: round(thresholds[c], 4) for c in RED_FLAGS}
     for c in RED_FLAGS:
         positive = y == classes.index(c)
-        metrics["classes"][RED][f"recall_{c}"] = round(float((oof[positive, -1] >= thresholds[RED]).mean()), 4)
+        metrics["classes"][RED][f"recall_{c}"] = round(float(red_fired[positive].mean()), 4)
     alarming = np.array(["alarming" in e.tags for e in examples]) & (y == faq)
-    metrics["classes"][RED]["false_alarms_on_alarming_faq"] = f"{int((oof[alarming, -1] >= thresholds[RED]).sum())}" \
-                                                                f"/{int(alarming.sum())}"
+    metrics["classes"][RED]["false_alarms_on_alarming_faq"] = f"{int(red_fired[alarming].sum())}/{int(alarming.sum())}"
     metrics["faq_examples"] = int((y == faq).sum())
     metrics["grey_from"] = round(grey, 4)
 

@@ -123,7 +123,7 @@ class ClassifierPolicy(_Strict):
     def _both_red_flags(self) -> ClassifierPolicy:
         if set(self.recall) != {"emergency", "self_harm"} or not all(0 < r < 1 for r in self.recall.values()):
             raise ValueError("classifier.recall needs emergency and self_harm, each between 0 and 1")
-        if self.grey_recall < max(self.recall.values()):
+        if self.grey_recall < max(self.recall.values()):  # the band lies below the threshold
             raise ValueError("classifier.grey_recall must be at least the red-flag recall")
         return self
 

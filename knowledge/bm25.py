@@ -25,6 +25,14 @@ class BM25Index:
             self._index = bm25s.BM25(k1=k1, b=b)
             self._index.index(tokens, show_progress=False)
             self.vocabulary = frozenset(t for t in self._index.vocab_dict if t)
+        # Inverse document frequency of each term (BM25's own formula), for weighting words by
+        # how much they tell one passage from another.
+        df: dict[str, int] = {}
+        for doc in tokens:
+            for term in set(doc):
+                df[term] = df.get(term, 0) + 1
+        n = max(1, len(tokens))
+        self.idf: dict[str, float] = {t: float(np.log1p((n - f + 0.5) / (f + 0.5))) for t, f in df.items()}
 
     def covers(self, term: str) -> bool:
         """Whether a (stemmed) term occurs anywhere in the index."""

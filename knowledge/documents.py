@@ -14,7 +14,7 @@ from knowledge.types import Document
 
 # Bump when loading, cleaning or structuring changes what a file turns into, so that an
 # ingest re-reads every document instead of trusting the stored content hashes.
-PIPELINE_VERSION = "2"  # 2: example questions from the sidecar
+PIPELINE_VERSION = "3"  # 3: example questions from the sidecar
 
 
 @dataclass(frozen=True)

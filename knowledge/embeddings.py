@@ -249,13 +249,10 @@ class OnnxEmbedder:
         self.warm_up()
         return int(self._session.get_outputs()[0].shape[-1] or 384)
 
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        self.warm_up()
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        if not texts:
-            return out
+    def _batches(self, texts: Sequence[str]) -> Iterator[tuple[list[int], Any, Any]]:
+        """(rows, last hidden states, attention mask) per batch; batches by length, so neighbours
+        in a batch have similar lengths and little padding."""
         encodings = self._tokenizer.encode_batch(list(texts))
-        # Batching by length: neighbours in a batch have similar lengths, so little padding.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self._batch_size):
             rows = order[start : start + self._batch_size]
@@ -268,8 +265,25 @@ class OnnxEmbedder:
                 mask[r, :n] = 1
             hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
                                               "token_type_ids": np.zeros_like(ids)})[0]
+            yield rows, hidden, mask
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        self.warm_up()
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        for rows, hidden, mask in self._batches(texts):
             pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
             out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def encode_tokens(self, texts: Sequence[str]) -> list[Vectors]:
+        """Each text's token states (tokens x dimension), from the same forward pass as ``encode``."""
+        self.warm_up()
+        out: list[Vectors] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
+        for rows, hidden, mask in self._batches(texts):
+            for r, i in enumerate(rows):
+                out[i] = hidden[r, : int(mask[r].sum())].astype(np.float32)
         return out
 
 

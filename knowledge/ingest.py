@@ -242,7 +242,11 @@ class Ingestor:
                     vector, text, meta = reusable[chunk.id]
                     embeddings.append(vector)
                     documents.append(text)
-                    metadatas.append({**meta, "doc_hash": doc.content_hash})
+                    # The vectors are reused; what the document says about the chunk (its title, url,
+                    # example questions) is read again, since a sidecar may have changed.
+                    metadatas.append({**meta, "doc_hash": doc.content_hash, "title": chunk.title, "url": chunk.url,
+                                      "questions": json.dumps(list(doc.questions.get(chunk.section, ())),
+                                                              ensure_ascii=False)})
                     report.chunks_reused += 1
                     continue
                 sent = encoded[[row[s.embedding_text] for s in chunk.sentences]]

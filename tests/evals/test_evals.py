@@ -197,7 +197,7 @@ def test_faq_eval_over_http_matches_in_process_and_gates(indexed: Path, model_ca
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
     # A rate limit of 1 a minute: the run passes only because the admin key exempts it.
     with running(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1") as url:
-        done = subprocess.run([sys.executable, "-m", "assistant", "eval", str(path), "--url", url, "--admin-key",
+        done = subprocess.run([sys.executable, "-m", "cli", "eval", str(path), "--url", url, "--admin-key",
                                ADMIN_KEY, "--out", str(tmp_path / "http"), "--jobs", "2"], cwd=PACKAGE_ROOT,
                               env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr  # the critical case fails the gate

@@ -148,7 +148,7 @@ def test_an_ingest_killed_midway_leaves_the_previous_index_whole(clinic_services
     env = {**os.environ, "FAQ_DATA_DIR": str(clinic_services.settings.data_dir), "FAQ_DOCS_DIR": str(docs_dir),
            "FAQ_MODEL_CACHE_DIR": str(clinic_services.settings.models_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "-v", "ingest", "--quiet", str(docs_dir)],
+        [sys.executable, "-m", "cli", "-v", "ingest", "--quiet", str(docs_dir)],
         cwd=PACKAGE_ROOT, env=env, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stderr is not None

@@ -176,7 +176,7 @@ def test_serving_on_a_public_address_with_the_placeholder_key_is_refused(tmp_pat
                                                                          make_services: Callable[..., Services]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
     env["FAQ_DATA_DIR"] = str(tmp_path / "var")
-    result = subprocess.run([sys.executable, "-m", "assistant", "serve", "--host", "0.0.0.0", "--port", "1"],
+    result = subprocess.run([sys.executable, "-m", "cli", "serve", "--host", "0.0.0.0", "--port", "1"],
                             cwd=PACKAGE_ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "placeholder admin key" in result.stderr
 
@@ -204,7 +204,7 @@ def test_readiness_fails_until_there_is_an_index(tmp_path: Path, model_cache: Pa
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
     env.update({"FAQ_DATA_DIR": str(tmp_path / "empty"), "FAQ_MODEL_CACHE_DIR": str(model_cache)})
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=PACKAGE_ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=PACKAGE_ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -224,7 +224,7 @@ def test_purge_deletes_turns_older_than_the_retention(tmp_path: Path, model_cach
     store.append("s", TurnRecord("new", time.time(), "q", "q", "answer", "faq"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
     env.update({"FAQ_DATA_DIR": str(tmp_path / "var"), "FAQ_RETENTION_DAYS": "30"})
-    result = subprocess.run([sys.executable, "-m", "assistant", "purge"], cwd=PACKAGE_ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "cli", "purge"], cwd=PACKAGE_ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "deleted 1 turns older than 30 days" in result.stdout
     assert [r["turn_id"] for r in store.transcripts()] == ["new"]

@@ -33,7 +33,7 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def console(tmp_path_factory: pytest.TempPathFactory, docs: Path, model_cache: Path) -> Iterator[str]:
     data = tmp_path_factory.mktemp("console") / "var"
     env = {"FAQ_DOCS_DIR": str(docs), "FAQ_STAFF_PASSWORD": STAFF[1], "FAQ_RATE_LIMIT_PER_MINUTE": "1000"}
-    subprocess.run([sys.executable, "-m", "assistant", "ingest", "--quiet"], cwd=PACKAGE_ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "cli", "ingest", "--quiet"], cwd=PACKAGE_ROOT, check=True,
                    env={**{k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}, "FAQ_DATA_DIR": str(data),
                         "FAQ_MODEL_CACHE_DIR": str(model_cache), **env}, capture_output=True)
     with running(data, model_cache, **env) as url:
@@ -159,7 +159,7 @@ def test_faq_console_runs_alone_and_refuses_placeholders_off_loopback(indexed: P
         assert httpx.get(url + "/staff/").status_code == 200
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
     env["FAQ_ADMIN_KEY"] = ADMIN_KEY
-    refused = subprocess.run([sys.executable, "-m", "assistant", "console", "--host", "0.0.0.0", "--port", "1"],
+    refused = subprocess.run([sys.executable, "-m", "cli", "console", "--host", "0.0.0.0", "--port", "1"],
                              cwd=PACKAGE_ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "placeholder staff password" in refused.stderr
 

@@ -1,0 +1,128 @@
+"""Evaluation cases never train a model: the check, and the one way to repair a breach.
+
+    python -m evals.overlap            # lists training texts too close to an evaluation case
+    python -m evals.overlap --prune    # removes those lines from the training files
+
+Training texts: the classifier's corpus (guardrails/training/*.jsonl, field "text") and the
+answerability questions (assistant/training/*.jsonl, field "question"). Evaluation texts: every
+turn of every case under evals/sets/ and evals/sealed/, and every message of the personal-data
+sets (evals/pii/, evals/sealed/pii_*). "Too close": identical after normalisation (lower case,
+punctuation dropped), or an embedding cosine of at least MAX_COSINE (0.85: above it, two texts
+are rewordings of one message; "what is fibrin?" and "What is fibrin made of?" are 0.87).
+tests/evals/test_overlap.py fails on any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from guardrails.corpus import dedup_key
+from knowledge.embeddings import Embedder, EmbeddingCache
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "assistant" / "training": "question"}
+EVAL_FOLDERS = (ROOT / "evals" / "sets", ROOT / "evals" / "sealed", ROOT / "evals" / "pii")
+MAX_COSINE = 0.85
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    where: str  # file:line for training texts, set/case for evaluation texts
+
+
+@dataclass(frozen=True)
+class Breach:
+    training: Text
+    case: Text
+    similarity: float  # 1.0 for identical after normalisation
+
+
+def training_texts() -> list[Text]:
+    """Every text a model learns from or matches against: the corpora, and the example questions
+    stored with the clinic's documents (knowledge/docs/*.meta.yaml ``questions``)."""
+    out = []
+    for path in sorted((ROOT / "knowledge" / "docs").glob("*.meta.yaml")):
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for section, questions in (data.get("questions") or {}).items():
+            out += [Text(str(q), f"{path.relative_to(ROOT)}#{section}") for q in questions]
+    for folder, field in TRAINING.items():
+        for path in sorted(folder.glob("*.jsonl")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if line.strip():
+                    out.append(Text(str(json.loads(line)[field]), f"{path.relative_to(ROOT)}:{number}"))
+    return out
+
+
+def evaluation_texts() -> list[Text]:
+    out = []
+    for folder in EVAL_FOLDERS:
+        for path in sorted(folder.glob("*.yaml")):
+            data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for case in data.get("cases", []) if isinstance(data, dict) else []:
+                turns = case.get("turns") or ([case["text"]] if case.get("text") else [])
+                out += [Text(str(t), f"{path.stem}/{case.get('id')}") for t in turns]
+    return out
+
+
+def breaches(embedder: Embedder, cache_dir: Path, signature: str, threshold: float = MAX_COSINE) -> list[Breach]:
+    train, cases = training_texts(), evaluation_texts()
+    by_key = {dedup_key(c.text): c for c in cases}
+    found = [Breach(t, by_key[dedup_key(t.text)], 1.0) for t in train if dedup_key(t.text) in by_key]
+    same = {b.training.where for b in found}
+    cache = EmbeddingCache(cache_dir, f"{signature}|as typed")
+    tv = cache.encode(embedder, [t.text for t in train])
+    ev = cache.encode(embedder, [c.text for c in cases])
+    for start in range(0, len(train), 2000):
+        sims = tv[start:start + 2000] @ ev.T
+        best, arg = sims.max(axis=1), sims.argmax(axis=1)
+        for i in np.nonzero(best >= threshold)[0]:
+            t = train[start + int(i)]
+            if t.where not in same:
+                found.append(Breach(t, cases[int(arg[i])], float(best[i])))
+    return sorted(found, key=lambda b: -b.similarity)
+
+
+def prune(found: list[Breach]) -> int:
+    """Remove the breaching lines from their training files; how many were removed. Example
+    questions in a document's sidecar are not removed: reword them by hand."""
+    by_file: dict[str, set[int]] = {}
+    for b in found:
+        if ":" not in b.training.where:
+            continue
+        name, line = b.training.where.rsplit(":", 1)
+        by_file.setdefault(name, set()).add(int(line))
+    for name, lines in by_file.items():
+        path = ROOT / name
+        kept = [x for n, x in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if n not in lines]
+        path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return sum(len(v) for v in by_file.values())
+
+
+def main() -> None:
+    from assistant.settings import load_settings
+    from assistant.wiring import Services
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--prune", action="store_true", help="remove the breaching training lines")
+    args = parser.parse_args()
+    svc = Services(load_settings())
+    found = breaches(svc.embedder, svc.settings.models_path, svc.embedding_signature)
+    for b in found:
+        print(f"{b.similarity:.3f}  {b.training.where}: {b.training.text[:70]!r}  ~  {b.case.where}: {b.case.text[:70]!r}")
+    print(f"{len(found)} training texts too close to an evaluation case (cosine >= {MAX_COSINE} or identical)")
+    if args.prune and found:
+        print(f"removed {prune(found)} lines")
+    sys.exit(1 if found and not args.prune else 0)
+
+
+if __name__ == "__main__":
+    main()
