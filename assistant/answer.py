@@ -211,11 +211,14 @@ class Assistant:
         passages, screened = self.guardrails.screen(result.passages)
         trace.verdicts.extend(screened)
         with trace.timed("compose"):
-            asked = Asked(result.expanded_query, result.query_vector, result.idf, result.section_questions)
+            examples = self.composer.examples
+            sims = examples.similarities(vector)
+            asked = Asked(result.expanded_query, result.query_vector, result.idf, result.section_questions, sims)
             draft = self.composer.compose(asked, passages)
             terms = [self.composer.passage_terms(p) for p in passages]
             missing = self._fact_missing(query, passages)
-            evidence = evidence_of(result.terms, result, passages, draft.best_score, terms, bool(missing))
+            evidence = evidence_of(result.terms, result, passages, draft.best_score, terms, bool(missing),
+                                   (*examples.nearest(sims), examples.present))
         trace.passages = [p.trace() for p in passages]
         return Found(query, passages, draft, evidence, missing, asked)
 

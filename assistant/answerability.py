@@ -30,7 +30,8 @@ from knowledge.search import Passage, SearchResult
 
 Decision = Literal["answer", "suggest", "decline"]
 FEATURES = ("dense_top", "dense_margin", "sentence_top", "relevance_top", "covered_top", "covered_index",
-            "content_terms", "question_match", "has_questions", "fact_missing")
+            "content_terms", "question_match", "has_questions", "example_answerable", "example_unanswerable",
+            "has_examples", "fact_missing")
 TOP_PASSAGES = 3
 
 
@@ -45,10 +46,11 @@ class Evidence:
 
 
 def evidence_of(terms: list[str], result: SearchResult, passages: list[Passage], relevance_top: float,
-                passage_terms: list[set[str]], fact_missing: bool) -> Evidence:
+                passage_terms: list[set[str]], fact_missing: bool, examples: tuple[float, float, bool]) -> Evidence:
     """Features of one question. ``terms``: its content terms (stems); ``passage_terms``: each
     passage's terms (heading and text); ``relevance_top``: the likeliest sentence's probability
-    of answering it (the composer's relevance model)."""
+    of answering it (the composer's relevance model); ``examples``: the closest answerable and
+    not-answerable labelled example questions, and whether there are any (assistant/examples.py)."""
     dense = sorted((p.dense for p in passages), reverse=True)
     top = passages[:TOP_PASSAGES]
     vector = result.query_vector
@@ -67,6 +69,9 @@ def evidence_of(terms: list[str], result: SearchResult, passages: list[Passage],
         "content_terms": min(len(asked), 12) / 12,
         "question_match": result.question_match,
         "has_questions": 1.0 if result.has_questions else 0.0,
+        "example_answerable": examples[0],
+        "example_unanswerable": examples[1],
+        "has_examples": 1.0 if examples[2] else 0.0,
         "fact_missing": 1.0 if fact_missing else 0.0,
     })
 
@@ -112,14 +117,17 @@ def fit(rows: list[tuple[Evidence, bool]], max_false_answers: float, suggest_rec
     """Fit on (evidence, answerable) rows; thresholds from out-of-fold probabilities."""
     x = np.array([e.vector() for e, _ in rows], dtype=np.float64)
     y = np.array([bool(a) for _, a in rows])
+    vetoed = x[:, FEATURES.index("fact_missing")] >= 1.0  # declined whatever the probability
     model, oof = fit_logistic(x, y, FEATURES)
-    negatives = np.sort(oof[~y])[::-1]
-    allowed = math.floor(max_false_answers * len(negatives))
+    # At most max_false_answers of ALL not-answerable questions may be answered; those the required-
+    # fact check declines anyway do not count against the threshold.
+    negatives = np.sort(oof[~y & ~vetoed])[::-1]
+    allowed = math.floor(max_false_answers * int((~y).sum()))
     answer_from = float(negatives[allowed]) + 1e-6 if allowed < len(negatives) else 0.5
     positives = np.sort(oof[y])
     suggest_from = min(answer_from, float(positives[math.floor((1 - suggest_recall) * len(positives))]))
-    answered = oof >= answer_from
-    suggested = (oof >= suggest_from) & ~answered
+    answered = (oof >= answer_from) & ~vetoed
+    suggested = (oof >= suggest_from) & ~answered & ~vetoed
     metrics = {
         "questions": len(y), "answerable": int(y.sum()),
         "cross_validated": {

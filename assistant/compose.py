@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.examples import Examples
 from assistant.linear import LinearModel
 from knowledge.bm25 import Terms
 from knowledge.embeddings import Vectors
@@ -37,7 +38,7 @@ _PART_SPLIT = re.compile(r"\?|\b(?:and also|and|or|vs\.?|versus|compared (?:to|w
 _TERMINAL = (".", "!", "?", "…")
 MIN_WORDS = 5
 RELEVANCE_FEATURES = ("cosine", "cosine_rank", "lexical", "lexical_idf", "passage_dense", "passage_rank",
-                      "section_question", "is_list", "leans_back")
+                      "section_question", "is_list", "leans_back", "example_match", "has_examples")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Asked:
     vector: Vectors
     idf: dict[str, float] = field(default_factory=dict)
     section_questions: dict[str, float] = field(default_factory=dict)
+    example_sims: Vectors | None = None  # cosine to each labelled example question (assistant/examples.py)
 
 
 @dataclass
@@ -130,11 +132,12 @@ def question_parts(question: str, terms: Terms) -> list[set[str]]:
 
 
 class ExtractiveComposer:
-    def __init__(self, settings: ComposerSettings, terms: Terms, relevance: LinearModel,
+    def __init__(self, settings: ComposerSettings, terms: Terms, relevance: LinearModel, examples: Examples,
                  cache_size: int = 50_000) -> None:
         self.settings = settings
         self.terms = terms
         self.relevance = relevance
+        self.examples = examples
         self._candidates_by_chunk: dict[str, list[tuple[int, list[int], set[str]]]] = {}
         self._terms_by_chunk: dict[str, set[str]] = {}
         self._cache_size = cache_size
@@ -200,6 +203,9 @@ class ExtractiveComposer:
                     asked.section_questions.get(passage.section, 0.0),
                     1.0 if len(indices) > 1 and sentences[indices[0]].text.endswith(":") else 0.0,
                     1.0 if len(indices) > 1 and not sentences[indices[0]].text.endswith(":") else 0.0,
+                    self.examples.answering(asked.example_sims, [sentences[j].text for j in indices])
+                    if asked.example_sims is not None else 0.0,
+                    1.0 if self.examples.present else 0.0,
                 ]
                 units.append(Unit(p_idx, indices, sentences, passage.sentence_vectors, 0.0, terms, features))
         order = sorted(range(len(units)), key=lambda k: -units[k].features[0])

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
 
     # Composition (offline default): which sentences of the passages make the answer. The figures
     # behind these values: benchmarks/answers_bench.py (off-question sentences on a judged set).
-    sentence_floor: float = Field(0.2, ge=0, le=1, description="no sentence less likely than this to answer the "
+    sentence_floor: float = Field(0.1, ge=0, le=1, description="no sentence less likely than this to answer the "
                                   "question is quoted (the sentence-relevance model's probability)")
     keep_share: float = Field(0.5, ge=0, le=1, description="every further sentence is at least this share as "
                               "likely to answer as the best one")
@@ -95,7 +95,10 @@ class Settings(BaseSettings):
     # --answerability` chooses its thresholds by.
     answerability_file: Path = PACKAGE_ROOT / "assistant" / "answerability.yaml"
     answerability_training: Path = PACKAGE_ROOT / "assistant" / "training"
-    max_false_answers: float = Field(0.02, ge=0, le=0.5, description="share of not-covered questions answered")
+    examples_kb: str = Field("clinic", description="which labelled questions of answerability_training describe "
+                             "the served articles (their `kb`); empty when your articles are not the shipped ones")
+    max_false_answers: float = Field(0.10, ge=0, le=0.5, description="share of not-covered questions answered "
+                                     "(cross-validated; 0.02 answered half the answerable ones: see the README)")
     suggest_recall: float = Field(0.97, ge=0.5, le=1, description="share of answerable questions answered or "
                                   "given suggestions")
 

@@ -65,7 +65,7 @@ def load_questions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
 def recipe(services: Services) -> str:
     """Everything that shapes the features: a change means the models must be trained again."""
     s = services.settings
-    return (f"a2|{services.embedding_signature}|k{s.k_dense},{s.k_bm25},{s.rrf_k}|"
+    return (f"a3|{services.embedding_signature}|k{s.k_dense},{s.k_bm25},{s.rrf_k}|"
             f"w{s.weight_dense},{s.weight_bm25},{s.weight_questions},{s.expansion_weight}|p{s.passages}|"
             f"m{s.max_false_answers},{s.suggest_recall}")
 
@@ -85,7 +85,7 @@ class Reader:
 
     def __init__(self, services: Services, kb: str) -> None:
         folder = KNOWLEDGE[kb]
-        self.services = services.with_knowledge(folder, f"train-{kb}")
+        self.services = services.with_knowledge(folder, f"train-{kb}", examples=kb)
         report = self.services.ingestor.ingest([folder], progress=False)
         if not report.succeeded:
             raise ConfigError(f"cannot index {folder}: {report.summary()}")
@@ -97,13 +97,19 @@ class Reader:
         svc = self.services
         message = svc.guardrails.read(check_input(question, svc.policy, 10_000))
         found = svc.assistant.find(message, [], Trace())
-        asked = found.asked
+        examples = svc.examples
+        sims = examples.similarities(message.vector, MAX_COSINE)  # never its own question or a rewording
+        yes, no = examples.nearest(sims)
+        asked = replace(found.asked, example_sims=sims)
+        values = {**found.evidence.values, "example_answerable": yes, "example_unanswerable": no}
         if self.bank is not None and self.bank.questions:
-            sims = self.bank.matrix @ message.vector
-            near = float(sims[sims < MAX_COSINE].max()) if (sims < MAX_COSINE).any() else 0.0
+            near = self.bank.matrix @ message.vector
+            values["question_match"] = float(near[near < MAX_COSINE].max()) if (near < MAX_COSINE).any() else 0.0
             asked = replace(asked, section_questions=self.bank.by_section(message.vector, MAX_COSINE))
-            found = replace(found, evidence=Evidence({**found.evidence.values, "question_match": near}))
-        return found, asked
+        # the likeliest sentence as the composer sees it with these features
+        units = svc.composer.units(asked, found.passages)
+        values["relevance_top"] = units[0].score if units else 0.0
+        return replace(found, evidence=Evidence(values), asked=asked), asked
 
 
 def _numbers(inventory: list[dict[str, Any]]) -> dict[str, int]:

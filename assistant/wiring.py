@@ -16,6 +16,7 @@ from assistant.answer import AnswerLimits, Assistant
 from assistant.answerability import FEATURES, Answerability
 from assistant.clinic import ClinicProfile, load_clinic_profile
 from assistant.compose import RELEVANCE_FEATURES, ComposerSettings, ExtractiveComposer
+from assistant.examples import Examples
 from assistant.linear import LinearModel, StaleModel
 from assistant.llm import AnswerWriter, LangChainWriter, build_chat_model, load_prompts
 from assistant.sessions import SessionStore
@@ -28,7 +29,7 @@ from guardrails.policy import Policy, load_policy
 from knowledge.chunking import Chunker
 from knowledge.cleaning import Cleaner, load_rules
 from knowledge.documents import DocumentReader
-from knowledge.embeddings import EXPORT_VERSION, Embedder, OnnxEmbedder, SentenceTransformerEmbedder
+from knowledge.embeddings import EXPORT_VERSION, Embedder, EmbeddingCache, OnnxEmbedder, SentenceTransformerEmbedder
 from knowledge.expansion import QueryExpander
 from knowledge.ingest import Ingestor
 from knowledge.search import HybridSearcher
@@ -54,13 +55,14 @@ class Services:
         if english is not None:
             self.__dict__["english"] = english
 
-    def with_knowledge(self, docs_dir: Path, name: str) -> Services:
+    def with_knowledge(self, docs_dir: Path, name: str, examples: str | None = None) -> Services:
         """Services answering from another folder of documents (an evaluation corpus), with their own
         collection, index and sessions under data_dir/knowledge/NAME, sharing this model, classifier
-        and dictionary."""
+        and dictionary; ``examples``: the `kb` of its labelled questions (default: NAME)."""
         settings = self.settings.model_copy(update={
             "docs_dir": docs_dir, "data_dir": self.settings.data_dir / "knowledge" / name,
-            "collection": f"kb-{name}"[:40], "model_cache_dir": self.settings.models_path})
+            "collection": f"kb-{name}"[:40], "model_cache_dir": self.settings.models_path,
+            "examples_kb": name if examples is None else examples})
         return Services(settings, embedder=self.embedder, classifier=self.classifier, english=self.english)
 
     def documents(self) -> list[dict[str, Any]]:
@@ -180,7 +182,18 @@ class Services:
         s = self.settings
         return ExtractiveComposer(ComposerSettings(max_sentences=s.max_sentences, passages=s.passages,
                                                    sentence_floor=s.sentence_floor, keep_share=s.keep_share),
-                                  self.normaliser.terms, self._model(s.relevance_file, RELEVANCE_FEATURES, 0.0))
+                                  self.normaliser.terms, self._model(s.relevance_file, RELEVANCE_FEATURES, 0.0),
+                                  self.examples)
+
+    @cached_property
+    def examples(self) -> Examples:
+        """The labelled example questions for the served articles, embedded once (cached on disk)."""
+        s = self.settings
+        if not s.examples_kb:
+            return Examples()
+        cache = EmbeddingCache(s.models_path, self.embedding_signature)
+        return Examples.load(s.answerability_training, s.examples_kb, lambda texts: cache.encode(
+            self.embedder, [self.normaliser.normalise(t).text for t in texts]))
 
     def _model(self, path: Path, features: tuple[str, ...], untrained_logit: float,
                settings: dict[str, float] | None = None) -> LinearModel:

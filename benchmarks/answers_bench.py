@@ -11,7 +11,7 @@ given suggestions, invented figures, and off-question sentences on a judged set.
 - off-question sentences: every sentence of every answer is matched to the article's numbered
   sentences (evals/judged/article_sentences.yaml); a sentence the independent judge did not mark
   `direct` or `support` for that question is off the question. Share over all answer sentences.
-- --sweep: the same figures for other keep_margin / section_margin values (the composer's
+- --sweep: the same figures for other sentence_floor / keep_share values (the composer's
   relevance floor), to choose them.
 Prints figures and writes bench-results/answers.json; asserts nothing.
 """
@@ -134,29 +134,32 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--answer-all", action="store_true", help="answer every question the composer can (isolates "
                         "composition from answerability)")
+    parser.add_argument("--answer-from", type=float, nargs="*", default=[],
+                        help="try these answerability thresholds instead of the trained one")
     args = parser.parse_args()
     judged = args.judged if args.judged and args.judged.is_file() else None
     base = load_settings()
     results = []
-    grid = [(base.keep_margin, base.section_margin)]
+    grid = [(base.sentence_floor, base.keep_share)]
     if args.sweep:
-        grid += [(k, sm) for k in (0.06, 0.1, 0.16, 0.25) for sm in (0.03, 0.08, 1.0)
-                 if (k, sm) != grid[0]]
+        grid += [(f, k) for f in (0.1, 0.2, 0.3) for k in (0.3, 0.5, 0.7, 0.9) if (f, k) != grid[0]]
     with tempfile.TemporaryDirectory() as tmp:
-        for keep, section in grid:
-            settings = base.model_copy(update={"keep_margin": keep, "section_margin": section,
-                                               "data_dir": Path(tmp) / f"k{keep}-s{section}",
+        for floor, keep in grid:
+            settings = base.model_copy(update={"sentence_floor": floor, "keep_share": keep,
+                                               "data_dir": Path(tmp) / f"f{floor}-k{keep}",
                                                "model_cache_dir": base.models_path})
             svc = Services(settings)
             svc.ingestor.ingest([settings.docs_dir], progress=False)
-            if args.answer_all:
-                from dataclasses import replace
+            from dataclasses import replace
 
-                svc.answerability.model = replace(svc.answerability.model, answer_from=0.0, suggest_from=0.0)
-            r = run(svc, args.set, judged)
-            r["keep_margin"], r["section_margin"] = keep, section
-            report(r, f"keep_margin {keep}, section_margin {section}: ")
-            results.append(r)
+            trained = svc.answerability.model
+            for answer_from in [0.0] if args.answer_all else (args.answer_from or [trained.settings["answer_from"]]):
+                svc.answerability.model = replace(trained, settings={
+                    "answer_from": answer_from, "suggest_from": min(answer_from, trained.settings["suggest_from"])})
+                r = run(svc, args.set, judged)
+                r["sentence_floor"], r["keep_share"], r["answer_from"] = floor, keep, answer_from
+                report(r, f"sentence_floor {floor}, keep_share {keep}, answer_from {answer_from:.3f}: ")
+                results.append(r)
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "answers.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

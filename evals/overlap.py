@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ import numpy as np
 import yaml
 
 from guardrails.corpus import dedup_key
-from knowledge.embeddings import Embedder, EmbeddingCache
+from knowledge.embeddings import Vectors
+
+Encode = Callable[[Sequence[str]], Vectors]
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "assistant" / "training": "question"}
@@ -73,14 +76,15 @@ def evaluation_texts() -> list[Text]:
     return out
 
 
-def breaches(embedder: Embedder, cache_dir: Path, signature: str, threshold: float = MAX_COSINE) -> list[Breach]:
+def breaches(encode: Encode, threshold: float = MAX_COSINE) -> list[Breach]:
+    """``encode``: texts -> vectors as the classifier reads them (guardrails.fit.ClassifierStore.featurise:
+    normalised and embedded, cached on disk, so the corpus costs nothing after training)."""
     train, cases = training_texts(), evaluation_texts()
     by_key = {dedup_key(c.text): c for c in cases}
     found = [Breach(t, by_key[dedup_key(t.text)], 1.0) for t in train if dedup_key(t.text) in by_key]
     same = {b.training.where for b in found}
-    cache = EmbeddingCache(cache_dir, f"{signature}|as typed")
-    tv = cache.encode(embedder, [t.text for t in train])
-    ev = cache.encode(embedder, [c.text for c in cases])
+    tv = encode([t.text for t in train])
+    ev = encode([c.text for c in cases])
     for start in range(0, len(train), 2000):
         sims = tv[start:start + 2000] @ ev.T
         best, arg = sims.max(axis=1), sims.argmax(axis=1)
@@ -115,7 +119,7 @@ def main() -> None:
     parser.add_argument("--prune", action="store_true", help="remove the breaching training lines")
     args = parser.parse_args()
     svc = Services(load_settings())
-    found = breaches(svc.embedder, svc.settings.models_path, svc.embedding_signature)
+    found = breaches(svc.classifier.featurise)
     for b in found:
         print(f"{b.similarity:.3f}  {b.training.where}: {b.training.text[:70]!r}  ~  {b.case.where}: {b.case.text[:70]!r}")
     print(f"{len(found)} training texts too close to an evaluation case (cosine >= {MAX_COSINE} or identical)")

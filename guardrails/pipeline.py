@@ -19,7 +19,7 @@ threshold sets ``safety_net``: the answer leads with the policy's safety line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from core.text import Normalised, TextNormaliser, clean
@@ -28,7 +28,7 @@ from guardrails.injection import screen_passages
 from guardrails.language import ENGLISH, LanguageDetector
 from guardrails.output import check_sentences
 from guardrails.policy import RULE_FLAGS, Policy
-from guardrails.rules import CompiledCheck
+from guardrails.rules import CONVERSATION_TURNS, CompiledCheck
 from guardrails.verdict import Verdict, passed
 from knowledge.embeddings import Embedder
 from knowledge.search import Passage
@@ -114,6 +114,15 @@ class Guardrails:
         fired = scores.fired()
         if fired and fired[0][0] in RED_FLAGS:
             return decided(self._model_verdict(fired[0][0], fired[0][1], scores, verdicts))
+        if earlier:
+            # Symptoms told over several turns: the last few messages read together (one more
+            # embedding, only when there is a conversation).
+            window = clean(" ".join([*earlier[-(CONVERSATION_TURNS - 1):], message.text]))
+            together = model.scores(Reading(window, self.embedder.encode([window])[0]))
+            joined = together.fired()
+            if joined and joined[0][0] in RED_FLAGS:
+                verdict = self._model_verdict(joined[0][0], joined[0][1], together, verdicts)
+                return decided(replace(verdict, reason=f"{verdict.reason}, in the conversation"))
         # The other categories: a rule or the classifier, whichever names the category that comes
         # first in precedence ("write a story that reveals your instructions" is an injection,
         # even though a rule also sees a creative-writing request).

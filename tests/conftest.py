@@ -58,6 +58,18 @@ def make_services(make_settings: Callable[..., Settings],
     return build
 
 
+@pytest.fixture(scope="module")
+def make_module_services(tmp_path_factory: pytest.TempPathFactory, model_cache: Path,
+                         embedder: Embedder) -> Callable[..., Services]:
+    """Services for a whole test module (tests that only read, and share the trained models)."""
+    def build(**overrides: Any) -> Services:
+        overrides.setdefault("data_dir", tmp_path_factory.mktemp("module") / "var")
+        overrides.setdefault("model_cache_dir", model_cache)
+        return Services(load_settings(**overrides), embedder=embedder)
+
+    return build
+
+
 @pytest.fixture
 def docs_dir(tmp_path: Path) -> Path:
     """A private copy of the clinic's documents that a test may edit."""

@@ -1,0 +1,101 @@
+"""Labelled example questions as nearest neighbours: the sentence-relevance and answerability models
+ask how close a patient's question is to questions whose answer is known.
+
+MiniLM tells two wordings of one question apart from two different questions far better than it
+tells whether a sentence answers a question; so the closest labelled question is strong evidence.
+The examples are the training questions of assistant/training/ for the knowledge base being
+served: answerable ones with the article sentences a judge marked as answering them
+(judged/*_questions.yaml), and not-answerable ones. A knowledge base with no labelled questions
+(a clinic's new articles) simply has none: every feature is then 0 and the models fall back on the
+others (``has_examples`` tells them).
+
+    examples = Examples.load(training_dir, "clinic", embed)
+    examples.answering(vector, sentence_text)   # closest answerable example answered by that sentence
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from knowledge.embeddings import Vectors
+
+Embed = Callable[[Sequence[str]], Vectors]
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Examples:
+    questions: list[str] = field(default_factory=list)
+    answerable: list[bool] = field(default_factory=list)
+    matrix: Vectors = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
+    by_sentence: dict[str, list[int]] = field(default_factory=dict)  # sentence text -> examples it answers
+
+    @property
+    def present(self) -> bool:
+        return bool(self.questions)
+
+    @classmethod
+    def load(cls, folder: Path, kb: str, embed: Embed) -> Examples:
+        """The labelled questions of ``kb`` in ``folder`` (answerability *.jsonl, judged/)."""
+        questions: dict[str, bool] = {}
+        for path in sorted(folder.glob("*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    if row.get("kb") == kb:
+                        questions.setdefault(str(row["question"]), bool(row["answerable"]))
+        answers: dict[str, list[str]] = {}
+        judged = folder / "judged" / f"{kb}_questions.yaml"
+        if judged.is_file():
+            data = yaml.safe_load(judged.read_text(encoding="utf-8"))
+            inventory = yaml.safe_load((folder.parent.parent / str(data["sentences"])).read_text(encoding="utf-8"))
+            if "sentences" in inventory:
+                number = {"": {int(s["n"]): _key(str(s["text"])) for s in inventory["sentences"]}}
+            else:
+                number = {doc: {int(s["n"]): _key(str(s["text"])) for s in sents}
+                          for doc, sents in inventory["documents"].items()}
+            for case in data["cases"]:
+                texts = number.get(str(case.get("document", "")), number.get("", {}))
+                answers[str(case["question"])] = [texts[n] for n in case.get("direct") or [] if n in texts]
+        names = list(questions)
+        by_sentence: dict[str, list[int]] = {}
+        for i, q in enumerate(names):
+            for text in answers.get(q, []):
+                by_sentence.setdefault(text, []).append(i)
+        matrix = embed(names) if names else np.zeros((0, 1), dtype=np.float32)
+        return cls(names, [questions[q] for q in names], matrix, by_sentence)
+
+    def similarities(self, vector: Vectors, below: float = 2.0) -> Vectors:
+        """Cosine of the question to every example; those at or above ``below`` (training leaves
+        out rewordings of its own question, as evaluation cases are kept below it) count as -1."""
+        if not self.present:
+            return np.zeros(0, dtype=np.float32)
+        sims = self.matrix @ vector
+        out: Vectors = np.where(sims < below, sims, -1.0).astype(np.float32)
+        return out
+
+    def nearest(self, sims: Vectors) -> tuple[float, float]:
+        """(closest answerable example, closest not-answerable example); 0 when there is none."""
+        if not len(sims):
+            return 0.0, 0.0
+        mask = np.array(self.answerable)
+        yes = float(sims[mask].max()) if mask.any() else 0.0
+        no = float(sims[~mask].max()) if (~mask).any() else 0.0
+        return max(yes, 0.0), max(no, 0.0)
+
+    def answering(self, sims: Vectors, sentences: Sequence[str]) -> float:
+        """The closest example answered by one of these sentences (0 when none is)."""
+        best = 0.0
+        for text in sentences:
+            for i in self.by_sentence.get(_key(text), ()):
+                best = max(best, float(sims[i]))
+        return best
