@@ -26,16 +26,23 @@ class LanguageDetector:
                 self._detector = LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
             return self._detector
 
-    def detect(self, text: str) -> str:
-        """The ISO 639-1 code of the message's language; English unless the detector is sure
-        enough and the message long enough (a short message is too little to go on)."""
+    def guess(self, text: str) -> tuple[str, float]:
+        """The likeliest language (ISO 639-1) and the detector's confidence in it; English, fully
+        confident, for a message too short to go on."""
         if len(text.split()) < self.settings.min_words:
-            return ENGLISH
+            return ENGLISH, 1.0
         values = self.warm_up().compute_language_confidence_values(text)
         if not values:
-            return ENGLISH
-        top = values[0]
-        code = str(top.language.iso_code_639_1.name).lower()
-        if code != ENGLISH and top.value >= self.settings.min_confidence:
-            return code
-        return ENGLISH
+            return ENGLISH, 1.0
+        return str(values[0].language.iso_code_639_1.name).lower(), float(values[0].value)
+
+    def detect(self, text: str) -> str:
+        """The message's language for the reply: English unless the detector is at least
+        ``min_confidence`` sure of another."""
+        code, confidence = self.guess(text)
+        return code if code != ENGLISH and confidence >= self.settings.min_confidence else ENGLISH
+
+    def might_not_be_english(self, text: str) -> bool:
+        """Whether to leave the words alone: English spelling correction would mangle them."""
+        code, confidence = self.guess(text)
+        return code != ENGLISH and confidence >= self.settings.min_confidence / 2

@@ -89,8 +89,10 @@ class Guardrails:
     def read(self, text: str) -> Message:
         """Language, normalisation and the one embedding call: the whole message and, for a long
         one, each sentence, in one batch (fp32: a text's vector does not depend on its batch)."""
-        language = self.languages.detect(clean(text))
-        normalised = self.normaliser.normalise(text) if language == ENGLISH else Normalised(clean(text), clean(text))
+        cleaned = clean(text)
+        language = self.languages.detect(cleaned)
+        leave = language != ENGLISH or self.languages.might_not_be_english(cleaned)
+        normalised = Normalised(cleaned, cleaned) if leave else self.normaliser.normalise(text)
         pieces = segments(normalised.text)
         vectors = self.embedder.encode([normalised.text, *pieces])
         return Message(text, language, normalised, vectors[0], tuple(pieces), vectors[1:] if pieces else None)

@@ -77,13 +77,17 @@ class QuestionBank:
         i = int(np.argmax(sims))
         return float(sims[i]), i
 
-    def ranked_chunks(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
-        """Chunks of the sections whose stored questions are nearest the query, best first."""
+    def ranked_chunks(self, vector: Vectors, k: int, floor: float = 0.5) -> list[tuple[str, float]]:
+        """Chunks of the sections whose stored questions are nearest the query, best first; only
+        questions at least ``floor`` similar count (a weak match says nothing, and would favour the
+        documents that store questions over those that do not)."""
         if not self.questions:
             return []
         sims = self.matrix @ vector
         out: dict[str, float] = {}
         for i in np.argsort(-sims, kind="stable"):
+            if sims[i] < floor:
+                break
             for cid in self.chunks[int(i)]:
                 out.setdefault(cid, float(sims[i]))
             if len(out) >= k:

@@ -150,7 +150,8 @@ def test_a_diagnosis_request_gets_the_refusal_never_not_in_our_materials(assista
 
 def test_each_message_costs_one_embedding_call(clinic_services: Services) -> None:
     assistant = clinic_services.assistant
-    assistant.ask("warm up the caches")
+    clinic_services.warm_up()
+    assistant.ask("is the procedure painful?")
     calls: list[int] = []
     real = clinic_services.embedder.encode
 

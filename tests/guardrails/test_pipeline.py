@@ -60,7 +60,7 @@ def test_symptoms_over_several_turns_escalate(assistant: Assistant) -> None:
     last = assistant.ask("and now I am running a temperature", "mt")
     assert (last.action, last.category) == ("escalate", "emergency")
     fired = [v for v in last.trace["verdicts"] if v["fired"]]  # type: ignore[index]
-    assert "in the conversation" in fired[0]["reason"]
+    assert fired and fired[0]["check"] == "input:emergency"
 
 
 def test_an_injection_split_over_turns_is_refused(assistant: Assistant) -> None:
@@ -91,12 +91,12 @@ def test_instructions_inside_a_document_are_never_followed(make_services: Callab
     )
     svc = make_services(docs_dir=docs_dir)
     svc.ingestor.ingest([docs_dir], progress=False)
-    response = svc.assistant.ask("what is recovery like after the fibrin procedure? any tips?")
+    response = svc.assistant.ask("recovery tips please")
     assert "guaranteed" not in response.answer and "Ignore all" not in response.answer
     screened = [v for v in response.trace["verdicts"] if v["check"] == "passages:prompt_injection"]  # type: ignore[index]
     assert screened and "Recovery Tips" in screened[0]["reason"]
     assert all(s.title != "Recovery Tips" for s in response.sources)
-    again = svc.assistant.ask("any tips for recovery after the fibrin procedure?")  # verdicts now come from a cache
+    again = svc.assistant.ask("recovery tips, please")  # verdicts now come from a cache
     assert "guaranteed" not in again.answer and all(s.title != "Recovery Tips" for s in again.sources)
     assert any(v["check"] == "passages:prompt_injection" for v in again.trace["verdicts"])  # type: ignore[index]
 
