@@ -99,7 +99,7 @@ class Settings(BaseSettings):
                              "the served articles (their `kb`); empty when your articles are not the shipped ones")
     max_false_answers: float = Field(0.10, ge=0, le=0.5, description="share of not-covered questions answered "
                                      "(cross-validated; 0.02 answered half the answerable ones: see the README)")
-    suggest_recall: float = Field(0.97, ge=0.5, le=1, description="share of answerable questions answered or "
+    suggest_recall: float = Field(0.99, ge=0.5, le=1, description="share of answerable questions answered or "
                                   "given suggestions")
 
     # Conversation

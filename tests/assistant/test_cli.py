@@ -73,7 +73,7 @@ def test_ask_json_and_a_batch_file_in_one_process(tmp_path: Path) -> None:
     reply = json.loads(single.stdout)
     assert reply["action"] == "answer" and reply["answer"].endswith(reply["disclaimer"])
     assert set(reply) == {"turn_id", "session_id", "action", "category", "answer", "disclaimer",
-                          "consultation", "sources"}
+                          "consultation", "sources", "suggestions"}
     cases = tmp_path / "cases.jsonl"
     cases.write_text(
         json.dumps({"id": "a", "turns": ["Tell me about the fibrin procedure", "how long does it take to work?"]})

@@ -70,13 +70,15 @@ def test_an_invalid_clinic_profile_names_the_field(tmp_path: Path) -> None:
         load_clinic_profile(path)
 
 
-def test_a_broken_everyday_words_file_is_a_clear_error(tmp_path: Path) -> None:
-    from knowledge.everyday import load
+def test_a_broken_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    from assistant.answerability import FEATURES
+    from assistant.linear import LinearModel, StaleModel
 
-    bad = tmp_path / "everyday.txt"
-    bad.write_text("put\ntwo words\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"everyday\.txt:2: one word"):
-        load(bad)
-    with pytest.raises(ConfigError, match="cannot read the everyday words file"):
-        load(tmp_path / "missing.txt")
-    assert {"put", "enough"} <= load(PACKAGE_ROOT / "knowledge" / "everyday_words.txt")
+    bad = tmp_path / "answerability.yaml"
+    bad.write_text("features: [a, b]\nmean: [0, 0]\n")
+    with pytest.raises(StaleModel, match="other features"):
+        LinearModel.load(bad, FEATURES)
+    bad.write_text("- not a mapping\n")
+    with pytest.raises(ConfigError, match="not a model file"):
+        LinearModel.load(bad, FEATURES)
+    assert LinearModel.load(PACKAGE_ROOT / "assistant" / "answerability.yaml", FEATURES).settings["answer_from"] > 0
