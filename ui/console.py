@@ -254,7 +254,7 @@ def build(svc: Services) -> gr.Blocks:
             marked = gr.Markdown()
             gap_days = gr.Number(90, label="Knowledge gaps over the last N days", minimum=0.01)
             find_gaps = gr.Button("Group unanswered and down-voted questions")
-            gap_table = gr.Dataframe(headers=["count", "question", "similar questions"], interactive=False,
+            gap_table = gr.Dataframe(headers=["count", "given suggestions", "question", "similar questions"], interactive=False,
                                      wrap=True, label="Knowledge gaps: write these articles next")
             show.click(f(conversations), [days, action, category, feedback], [transcripts, export],
                        api_name="transcripts")

@@ -48,6 +48,23 @@ def trace_html(reply: Response | None) -> str:
         parts.append(f"<p><b>Expanded for retrieval</b>: {esc(trace['expanded_query'])}</p>")
     if trace.get("no_answer_reason"):
         parts.append(f"<p><b>Why not answered</b>: {esc(trace['no_answer_reason'])}</p>")
+    if trace.get("corrections"):
+        fixed = ", ".join(f"{esc(a)} &rarr; {esc(b)}" for a, b in trace["corrections"])
+        parts.append(f"<p><b>Read as</b>: {fixed}</p>")
+    if trace.get("language") not in (None, "en"):
+        parts.append(f"<p><b>Language</b>: {esc(trace['language'])}</p>")
+    if trace.get("classifier"):
+        c = trace["classifier"]
+        top = sorted(c.get("scores", {}).items(), key=lambda kv: -kv[1])[:4]
+        parts.append(f"<p><b>Classifier</b>: red flag {esc(c.get('red_flag'))} ({esc(c.get('red_category'))}); "
+                     + ", ".join(f"{esc(k)} {esc(v)}" for k, v in top)
+                     + (" &middot; <b>safety line shown</b>" if trace.get("safety_net") else "") + "</p>")
+    if trace.get("answerability"):
+        a = trace["answerability"]
+        parts.append(f"<p><b>Answerability</b>: {esc(a.get('decision'))} (probability {esc(a.get('probability'))})</p>")
+    if reply.suggestions:
+        chips = "".join(f"<li>{esc(s.text)} <span class='muted'>({esc(s.section)})</span></li>" for s in reply.suggestions)
+        parts.append(f"<h4>Suggestions offered</h4><ul class='suggestions'>{chips}</ul>")
     passages = trace.get("passages", [])
     if passages:
         rows = [[i + 1, p.get("source", ""), p.get("section", ""), p.get("dense", ""), p.get("dense_rank", ""),
@@ -188,18 +205,21 @@ def mark_wrong(svc: Services, turn_id: str, note: str) -> str:
 
 
 def knowledge_gaps(svc: Services, days: float = 90, threshold: float = 0.6) -> list[list[Any]]:
-    """Questions the articles did not answer (no_answer) or that patients or staff marked down,
-    grouped by meaning (greedy clustering on the embedding), biggest group first."""
+    """Questions the articles did not answer (no_answer, with or without suggestions) or that
+    patients or staff marked down, grouped by meaning (greedy clustering on the embedding),
+    biggest group first: [questions, of them given suggestions, example, more examples]."""
     since = time.time() - days * 86400
     rows = svc.sessions.transcripts(since=since, action="no_answer", limit=2000)
     for rating in ("down", FEEDBACK_WRONG):
         rows += svc.sessions.transcripts(since=since, feedback=rating, limit=2000)
     seen: set[str] = set()
     questions = []
+    suggested: list[bool] = []  # the reply offered "did you mean" suggestions
     for r in rows:
         if r["turn_id"] not in seen:
             seen.add(r["turn_id"])
             questions.append(r["standalone"] or r["question"])
+            suggested.append(bool(r.get("suggestions")))
     if not questions:
         return []
     vectors = np.asarray(svc.embedder.encode(questions), dtype=np.float32)
@@ -219,7 +239,7 @@ def knowledge_gaps(svc: Services, days: float = 90, threshold: float = 0.6) -> l
     out = []
     for members in sorted(groups, key=len, reverse=True):
         examples = list(dict.fromkeys(questions[i] for i in members))
-        out.append([len(members), examples[0], " | ".join(examples[1:4])])
+        out.append([len(members), sum(suggested[i] for i in members), examples[0], " | ".join(examples[1:4])])
     return out
 
 

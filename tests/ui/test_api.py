@@ -44,7 +44,7 @@ def test_chat_returns_the_answer_contract_with_headers(server: str) -> None:
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"turn_id", "session_id", "action", "category", "answer", "disclaimer", "consultation",
-                         "sources"}
+                         "sources", "suggestions"}
     assert body["action"] == "answer" and body["answer"].endswith(body["disclaimer"]) and body["sources"]
     assert len(response.headers["x-request-id"]) == 16
     assert response.headers["x-content-type-options"] == "nosniff"

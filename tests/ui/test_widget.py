@@ -151,3 +151,50 @@ def test_rate_limits_and_lost_connections_get_friendly_messages(browser: Any, si
     finally:
         browser.set_offline(False)
     assert page.locator("textarea").is_enabled() and page.locator(".send").is_enabled()
+
+
+def test_suggestion_chips_are_buttons_and_one_click_answers(browser: Any, indexed: Path, model_cache: Path,
+                                                            tmp_path: Path) -> None:
+    """A vague question gets "did you mean" chips; choosing one (by keyboard) asks it and gets an
+    answer. The thresholds are the test's choice (its own copy of the trained answerability model,
+    given to the server like any clinic's setting), put between the vague question and the chips."""
+    import yaml
+
+    from assistant.settings import load_settings
+    from assistant.wiring import Services
+
+    question = "what about the disc stuff"
+    svc = Services(load_settings(data_dir=indexed, model_cache_dir=model_cache))
+    assistant = svc.assistant
+    trained = assistant.answerability.model
+    low = assistant.ask(question).trace["answerability"]["probability"]  # type: ignore[index]
+    sidecar = yaml.safe_load((svc.settings.docs_dir / "intra-annular-fibrin-injection.meta.yaml").read_text())
+    firsts = [qs[0] for qs in sidecar["questions"].values()]
+    high = min(assistant.ask(q).trace["answerability"]["probability"] for q in firsts)  # type: ignore[index]
+    assert low < high, (low, high)
+    model = yaml.safe_load(svc.settings.answerability_file.read_text())
+    model["settings"] = {"answer_from": (low + high) / 2, "suggest_from": 0.0}
+    chosen = tmp_path / "answerability.yaml"
+    chosen.write_text(yaml.safe_dump(model))
+    assert trained.settings["answer_from"] > 0
+    with running(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="1000",
+                 FAQ_ANSWERABILITY_FILE=str(chosen)) as url:
+        page = browser.new_page()
+        try:
+            page.goto(url + "/")
+            page.click(".launcher")
+            reply = ask(page, question)
+            chips = reply.locator(".suggestions .chip")
+            assert 1 <= chips.count() <= 3
+            assert reply.locator('.suggestions[role="group"]').get_attribute("aria-label") == "Suggested questions"
+            first = chips.first.inner_text()
+            assert first in firsts
+            chips.first.focus()
+            page.keyboard.press("Enter")
+            answer = page.locator(".msg.bot").last
+            answer.locator(".disclaimer").wait_for(timeout=20_000)
+            assert page.locator(".msg.user").last.inner_text() == first
+            assert answer.locator(".sources a").count() >= 1 and answer.locator(".suggestions").count() == 0
+            screenshot(page, "widget-suggestions.png")
+        finally:
+            page.close()

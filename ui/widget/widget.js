@@ -129,6 +129,19 @@
       });
       div.appendChild(ol);
     }
+    if (reply.suggestions && reply.suggestions.length) {
+      // "Did you mean...?": each chip is a button, so it is reached by Tab and read as a button;
+      // choosing one asks that question.
+      var group = document.createElement("div"); group.className = "suggestions";
+      group.setAttribute("role", "group"); group.setAttribute("aria-label", "Suggested questions");
+      reply.suggestions.forEach(function (s) {
+        var chip = document.createElement("button"); chip.type = "button"; chip.className = "chip";
+        chip.textContent = s.text;
+        chip.addEventListener("click", function () { if (!send.disabled) ask(s.text); });
+        group.appendChild(chip);
+      });
+      div.appendChild(group);
+    }
     if (!emergency) div.appendChild(feedback(reply.turn_id));
   }
 
