@@ -11,14 +11,16 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run chat test eval install browser lint bench bench-full clean
+.PHONY: run chat test eval install browser lint bench bench-full clean lock train
 
 run: $(STAMP)
 	$(BIN)/faq ingest --if-empty --quiet
+	$(BIN)/faq train --quiet
 	$(BIN)/faq serve
 
 chat: $(STAMP)
 	$(BIN)/faq ingest --if-empty --quiet
+	$(BIN)/faq train --quiet
 	$(BIN)/faq chat
 
 test: $(STAMP) $(BROWSER_STAMP)
@@ -30,16 +32,27 @@ test: $(STAMP) $(BROWSER_STAMP)
 # critical failure or a regression). Reports land in var/eval/report.{html,md,json}.
 eval: $(STAMP)
 	$(BIN)/faq ingest --if-empty --quiet
+	$(BIN)/faq train --quiet
 	$(BIN)/faq eval --out var/eval
+
+# The message classifier is trained (or loaded from var/models by its corpus hash) on first use;
+# `faq train --answerability` also refits the two small models committed as YAML.
+train: $(STAMP)
+	$(BIN)/faq train
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml constraints.txt Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# Pin what .venv holds now (after adding or upgrading a dependency in pyproject.toml, and testing).
+lock: $(STAMP)
+	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^spine-faq'; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 browser: $(BROWSER_STAMP)
 
