@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     # behind these values: benchmarks/answers_bench.py (off-question sentences on a judged set).
     sentence_floor: float = Field(0.1, ge=0, le=1, description="no sentence less likely than this to answer the "
                                   "question is quoted (the sentence-relevance model's probability)")
-    keep_share: float = Field(0.5, ge=0, le=1, description="every further sentence is at least this share as "
+    keep_share: float = Field(0.3, ge=0, le=1, description="every further sentence is at least this share as "
                               "likely to answer as the best one")
     max_sentences: int = Field(4, ge=1, le=8)
     relevance_file: Path = PACKAGE_ROOT / "assistant" / "relevance.yaml"
