@@ -1,0 +1,101 @@
+"""Personal-data detection, measured: recall per kind, false redactions on clean clinic questions, cost.
+
+    .venv/bin/python benchmarks/pii_bench.py [FILE ...]     # default: guardrails/pii_cases.yaml
+
+A planted identifier counts as found when no character of it survives redaction... strictly: when
+its text no longer appears in the redacted message. A clean case (no identifiers: medical words,
+capitalised terms, months, drug names) counts as wrongly redacted when anything in it is replaced.
+Cost: milliseconds per message over the file, p50 and p95, after warm-up. Prints figures; asserts
+nothing. Targets (issue 14): structured identifiers >= 99%, names >= 95%, clean messages wrongly
+redacted <= 1%, p95 <= 1 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from guardrails.pii import PiiDetector  # noqa: E402
+
+STRUCTURED = ("EMAIL", "PHONE", "DOB", "MRN", "INSURANCE_ID", "ADDRESS")
+
+
+def measure(path: Path, detector: PiiDetector, show: int = 0) -> dict[str, Any]:
+    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    clean_changed = 0
+    clean = 0
+    misses: list[str] = []
+    false: list[str] = []
+    times: list[float] = []
+    for case in cases:
+        text = str(case["text"])
+        started = time.perf_counter()
+        redacted = detector.redact(text)
+        times.append((time.perf_counter() - started) * 1000)
+        if not case["identifiers"]:
+            clean += 1
+            if redacted != text:
+                clean_changed += 1
+                false.append(f"{text[:80]!r} -> {redacted[:80]!r}")
+            continue
+        for ident in case["identifiers"]:
+            kind, value = ident["kind"], str(ident["text"])
+            found[kind][1] += 1
+            if value not in redacted:
+                found[kind][0] += 1
+            else:
+                misses.append(f"{kind}: {value!r} in {text[:90]!r}")
+    times.sort()
+    structured = [sum(found[k][i] for k in STRUCTURED if k in found) for i in (0, 1)]
+    other = [sum(v[i] for k, v in found.items() if k not in STRUCTURED and k != "NAME") for i in (0, 1)]
+    out = {
+        "file": str(path.relative_to(ROOT)), "messages": len(cases),
+        "structured_recall": round(structured[0] / max(1, structured[1]), 4), "structured": structured,
+        "name_recall": round(found["NAME"][0] / max(1, found["NAME"][1]), 4), "names": found["NAME"],
+        "other_recall": round(other[0] / max(1, other[1]), 4), "other": other,
+        "per_kind": {k: v for k, v in sorted(found.items())},
+        "clean_wrongly_redacted": f"{clean_changed}/{clean}",
+        "ms_p50": round(times[len(times) // 2], 3), "ms_p95": round(times[int(len(times) * 0.95)], 3),
+        "misses": misses[:show], "false_redactions": false[:show],
+    }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="*", type=Path, default=[ROOT / "guardrails" / "pii_cases.yaml"])
+    parser.add_argument("--show", type=int, default=0, help="print this many misses and false redactions")
+    args = parser.parse_args()
+    detector = PiiDetector()
+    detector.redact("warm up: call 415-555-0132, Regards, Sam")
+    results = []
+    for path in args.files:
+        r = measure(path.resolve(), detector, args.show)
+        results.append(r)
+        print(f"{r['file']}: {r['messages']} messages; structured identifiers {r['structured_recall']:.1%} "
+              f"({r['structured'][0]}/{r['structured'][1]}), names {r['name_recall']:.1%} ({r['names'][0]}/{r['names'][1]}), "
+              f"other kinds {r['other_recall']:.1%} ({r['other'][0]}/{r['other'][1]}); clean messages wrongly redacted "
+              f"{r['clean_wrongly_redacted']}; {r['ms_p50']} ms p50, {r['ms_p95']} ms p95 per message")
+        print("  per kind:", ", ".join(f"{k} {a}/{b}" for k, (a, b) in r["per_kind"].items()))
+        for line in r["misses"]:
+            print("  missed", line)
+        for line in r["false_redactions"]:
+            print("  false ", line)
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / "pii.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
