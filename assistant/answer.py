@@ -28,7 +28,7 @@ from assistant.sessions import SessionStore, TurnRecord
 from assistant.trace import Trace
 from core.errors import InputError
 from core.types import Action, Category, Consultation, Response, SourceRef, Suggestion
-from guardrails.pii import redact, strip_personal
+from guardrails.pii import PiiDetector
 from guardrails.pipeline import Guardrails, InputDecision, Message
 from guardrails.policy import Policy
 from knowledge.embeddings import Embedder
@@ -114,7 +114,8 @@ def cite(text: str, n: int) -> str:
 class Assistant:
     def __init__(self, searcher: HybridSearcher, composer: ExtractiveComposer, answerability: Answerability,
                  sessions: SessionStore, clinic: ClinicProfile, policy: Policy, embedder: Embedder,
-                 guardrails: Guardrails, limits: AnswerLimits, *, writer: AnswerWriter | None = None) -> None:
+                 guardrails: Guardrails, limits: AnswerLimits, pii: PiiDetector, *,
+                 writer: AnswerWriter | None = None) -> None:
         self.searcher = searcher
         self.composer = composer
         self.answerability = answerability
@@ -124,6 +125,7 @@ class Assistant:
         self.embedder = embedder
         self.guardrails = guardrails
         self.limits = limits
+        self.pii = pii
         self.writer = writer
         self._fields = clinic_fields(clinic)
         self._facts = {name: (re.compile(f.question, re.IGNORECASE), re.compile(f.evidence, re.IGNORECASE))
@@ -170,10 +172,10 @@ class Assistant:
 
     def _trace_input(self, message: Message, decision: InputDecision, trace: Trace) -> None:
         trace.language = message.language
-        trace.corrections = [(redact(a), b) for a, b in message.normalised.corrections]
+        trace.corrections = [(self.pii.redact(a), b) for a, b in message.normalised.corrections]
         trace.classifier = decision.scores.to_dict() if decision.scores is not None else None
         if trace.classifier is not None:
-            trace.classifier["sentences"] = {k: redact(v) for k, v in trace.classifier["sentences"].items()}
+            trace.classifier["sentences"] = {k: self.pii.redact(v) for k, v in trace.classifier["sentences"].items()}
         trace.verdicts = list(decision.verdicts)
         trace.safety_net = decision.safety_net
 
@@ -199,15 +201,15 @@ class Assistant:
         with trace.timed("rewrite"):
             previous = next((h.standalone for h in reversed(history)
                              if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
-            query = standalone(strip_personal(message.text), previous)
+            query = standalone(self.pii.strip(message.text), previous)
             expansion = self.searcher.expand(query)
         with trace.timed("embed_query"):
             vector = message.vector if query == message.text else self.embedder.encode([query])[0]
             retrieval_vector = self.searcher.retrieval_vector(query, vector)
         result = self.searcher.search(query, self.limits.passages, query_vector=retrieval_vector, expansion=expansion)
         trace.timings.update(result.timings)
-        trace.standalone_query, trace.rewritten = redact(query), query != message.text
-        trace.expanded_query = redact(result.expanded_query)
+        trace.standalone_query, trace.rewritten = self.pii.redact(query), query != message.text
+        trace.expanded_query = self.pii.redact(result.expanded_query)
         passages, screened = self.guardrails.screen(result.passages)
         trace.verdicts.extend(screened)
         with trace.timed("compose"):
@@ -281,7 +283,8 @@ class Assistant:
             sentences = self._written(found.query, found.passages, trace) or sentences
         with trace.timed("output_checks"):
             cited_text = " ".join(found.passages[i].text for _, i in sentences)
-            keep, removed = self.guardrails.check_output([s for s, _ in sentences], cited_text, message.original)
+            keep, removed = self.guardrails.check_output([s for s, _ in sentences], cited_text,
+                                                          [span.text for span in self.pii.find(message.original)])
         trace.verdicts.extend(removed)
         sentences = [sentences[i] for i in keep]
         if not sentences:
@@ -352,9 +355,9 @@ class Assistant:
     def _remember(self, session_id: str, turn_id: str, text: str, trace: Trace, response: Response,
                   reply: Reply) -> None:
         """The turn, redacted, for follow-ups and for the console's transcripts."""
-        standalone_query = trace.standalone_query if trace.standalone_query is not None else redact(text)
+        standalone_query = trace.standalone_query if trace.standalone_query is not None else self.pii.redact(text)
         self.sessions.append(session_id, TurnRecord(
-            turn_id, time.time(), redact(text), standalone_query, reply.action, reply.category,
+            turn_id, time.time(), self.pii.redact(text), standalone_query, reply.action, reply.category,
             answer=response.answer, sources=[s.model_dump() for s in response.sources],
             latency_ms=round(trace.timings.get("total_ms", 0.0), 2),
             suggestions=[s.model_dump() for s in reply.suggestions]))

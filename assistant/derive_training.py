@@ -7,7 +7,10 @@ the outputs are committed, so training never needs ../shared):
   labelled faq: general health questions, many with red-flag words ("What are the symptoms of
   Stroke?"), which are questions, not emergencies or diagnosis requests;
 - assistant/training/answerability_medquad.jsonl: other MedQuAD questions outside the spine
-  subset, not answerable from either knowledge base (the clinic article, the spine corpus).
+  subset, not answerable from either knowledge base (the clinic article, the spine corpus);
+- guardrails/medical_words.txt: words met 3+ times that MedQuAD also writes in lower case mid-sentence
+  (so "Martinez" and "Smith", always capitalised, stay out): medical vocabulary that the
+  personal-data detector never takes for a name on its own.
 
 MedQuAD is CC BY 4.0 (Ben Abacha and Demner-Fushman, 2019); the questions are used as they are.
 The spine subset is never used: its questions are evaluation cases (evals/sets/medquad_spine.yaml).
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = ROOT.parent / "shared"
 CLASSIFIER_FILE = ROOT / "guardrails" / "training" / "medquad_questions.jsonl"
 ANSWERABILITY_FILE = ROOT / "assistant" / "training" / "answerability_medquad.jsonl"
+MEDICAL_WORDS_FILE = ROOT / "guardrails" / "medical_words.txt"
 # Topics the spine corpus or the clinic article may answer: never a "not answerable" example.
 SPINE = re.compile(r"spin|back|disc|disk|vertebr|lumbar|cervical|sciatic|scolio|kyphos|spondyl|stenosis|neck|"
                    r"coccyx|nerve|myelo|syringo|chiari|cord|paraly|fibrin|pain|arthrit|osteopor|injection", re.I)
@@ -41,13 +46,39 @@ def tidy(question: str) -> str:
     return re.sub(r"(\s*\?)+", "?", " ".join(question.split()))
 
 
+def medical_words(rows: list[dict[str, Any]]) -> list[str]:
+    """Words met 3+ times that MedQuAD also writes in lower case mid-sentence, and not far more
+    often capitalised there: "cauda", "epidural", "lumbar" in; "Martinez", "Smith" (never lower case) out."""
+    total: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    capital: Counter[str] = Counter()
+    mid_sentence_word = re.compile(r"(?<![.!?\n]\s)(?<!^)\b[A-Za-z][a-z]+\b")
+    for row in rows:
+        for text in (str(row["question"]), str(row["answer"])):
+            total.update(w.lower() for w in re.findall(r"\b[A-Za-z][a-z]+\b", text))
+            for m in mid_sentence_word.finditer(text):
+                word = m.group(0)
+                if word[0].isupper():
+                    capital[word.lower()] += 1
+                else:
+                    lower[word] += 1
+    return sorted(w for w, n in total.items() if n >= 3 and lower[w] >= 1 and 4 * lower[w] >= capital[w])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     args = parser.parse_args()
     medquad = args.shared / "data" / "medquad"
     spine_ids = {row["id"] for row in read_jsonl(medquad / "medquad_spine.jsonl")}
-    rows = sorted((r for r in read_jsonl(medquad / "medquad_all.jsonl")
+    every = read_jsonl(medquad / "medquad_all.jsonl")
+    words = medical_words(every)
+    MEDICAL_WORDS_FILE.write_text(
+        "# Words met 3+ times in MedQuAD that it also writes in lower case mid-sentence (names stay out):\n"
+        "# medical vocabulary that is never a person's name on its own. Derived from MedQuAD (CC BY 4.0,\n"
+        "# Ben Abacha and Demner-Fushman 2019) by `python -m assistant.derive_training`.\n"
+        + "".join(w + "\n" for w in words), encoding="utf-8")
+    rows = sorted((r for r in every
                    if r["id"] not in spine_ids and not SPINE.search(f"{r['focus']} {r['question']}")),
                   key=lambda r: str(r["id"]))
     seen: set[str] = set()
@@ -74,7 +105,8 @@ def main() -> None:
                                      "origin": "derived:medquad", "tags": ["not_answerable", "other_condition",
                                                                           "formal"]}, ensure_ascii=False))
     ANSWERABILITY_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{CLASSIFIER_FILE.relative_to(ROOT)}: {len(for_classifier)} questions; "
+    print(f"{MEDICAL_WORDS_FILE.relative_to(ROOT)}: {len(words)} words; "
+          f"{CLASSIFIER_FILE.relative_to(ROOT)}: {len(for_classifier)} questions; "
           f"{ANSWERABILITY_FILE.relative_to(ROOT)}: {len(lines)} rows")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 
-from guardrails.pii import RedactingFilter
+from guardrails.pii import PiiDetector, RedactingFilter
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -18,11 +18,13 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure(verbose: bool = False) -> None:
-    """Every line names its request ("-" outside one), and patient data never reaches a log."""
+def configure(verbose: bool = False, detector: PiiDetector | None = None) -> None:
+    """Every line names its request ("-" outside one), and patient data never reaches a log
+    (the detector is built on the first record logged)."""
+    detector = detector or PiiDetector()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s [%(request_id)s] %(message)s")
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())
-            handler.addFilter(RedactingFilter())
+            handler.addFilter(RedactingFilter(detector))

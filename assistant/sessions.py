@@ -1,6 +1,7 @@
 """Conversations and transcripts, kept in SQLite under the data directory so that any process
 (a CLI call, another API worker) can continue a session. Bounded by turns and by idle time.
-Everything stored here is already redacted by the caller."""
+Every text is redacted on its way in (``redact``), whatever the caller did: a question, its
+standalone rewrite, an answer, a feedback comment."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,10 @@ class TurnRecord:
 
 
 class SessionStore:
-    def __init__(self, path: Path, max_turns: int = 12, idle_seconds: float = 1800) -> None:
+    def __init__(self, path: Path, max_turns: int = 12, idle_seconds: float = 1800, *,
+                 redact: Callable[[str], str]) -> None:
         self.path = path
+        self.redact = redact
         self.max_turns = max_turns
         self.idle_seconds = idle_seconds
         self._local = threading.local()
@@ -109,15 +112,15 @@ class SessionStore:
             db.execute(
                 "INSERT INTO turns (session_id, turn_id, created, question, standalone, action, category, answer, "
                 "sources, latency_ms, suggestions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, turn.turn_id, turn.created, turn.question, turn.standalone, turn.action, turn.category,
-                 turn.answer, json.dumps(turn.sources), turn.latency_ms, json.dumps(turn.suggestions)),
+                (session_id, turn.turn_id, turn.created, self.redact(turn.question), self.redact(turn.standalone),
+                 turn.action, turn.category, self.redact(turn.answer), json.dumps(turn.sources), turn.latency_ms, json.dumps(turn.suggestions)),
             )
 
     def feedback(self, turn_id: str, rating: str, comment: str = "") -> bool:
         """Record up/down on a stored turn; False when there is no such turn."""
         with self._db() as db:
             cursor = db.execute("UPDATE turns SET feedback = ?, feedback_comment = ? WHERE turn_id = ?",
-                                (rating, comment or None, turn_id))
+                                (rating, self.redact(comment) if comment else None, turn_id))
         return cursor.rowcount > 0
 
     def transcripts(self, *, since: float = 0.0, action: str | None = None, category: str | None = None,

@@ -24,6 +24,7 @@ from assistant.settings import Settings
 from core.text import EnglishSpeller, TextNormaliser
 from guardrails.fit import ClassifierStore, ThresholdPolicy
 from guardrails.language import LanguageDetector
+from guardrails.pii import PiiDetector
 from guardrails.pipeline import Guardrails
 from guardrails.policy import Policy, load_policy
 from knowledge.chunking import Chunker
@@ -88,6 +89,7 @@ class Services:
         """Load the model, exemplars and store before the first request."""
         self.embedder.encode(["warm up"])
         self.guardrails.warm_up()
+        self.pii.warm_up()
         self.searcher.warm_up()
         self.store.active()
         _ = self.answerability  # the answerability model file is read (and checked) now, not on a first question
@@ -214,7 +216,12 @@ class Services:
     @cached_property
     def sessions(self) -> SessionStore:
         s = self.settings
-        return SessionStore(s.sessions_path, s.session_max_turns, s.session_idle_minutes * 60)
+        return SessionStore(s.sessions_path, s.session_max_turns, s.session_idle_minutes * 60, redact=self.pii.redact)
+
+    @cached_property
+    def pii(self) -> PiiDetector:
+        """Personal-data detection: the articles' words and the clinic's name are never names."""
+        return PiiDetector(lambda: self.normaliser.vocabulary, extra_words=self.clinic.name.split())
 
     @cached_property
     def writer(self) -> AnswerWriter | None:
@@ -229,7 +236,7 @@ class Services:
         return Assistant(
             self.searcher, self.composer, self.answerability, self.sessions, self.clinic, self.policy, self.embedder,
             self.guardrails, AnswerLimits(passages=s.passages, max_question_chars=s.max_question_chars),
-            writer=self.writer,
+            self.pii, writer=self.writer,
         )
 
     @cached_property

@@ -77,7 +77,11 @@ def main() -> None:
     parser.add_argument("files", nargs="*", type=Path, default=[ROOT / "guardrails" / "pii_cases.yaml"])
     parser.add_argument("--show", type=int, default=0, help="print this many misses and false redactions")
     args = parser.parse_args()
-    detector = PiiDetector()
+    from core.text import words
+
+    article = (ROOT / "knowledge" / "docs" / "intra-annular-fibrin-injection.txt").read_text(encoding="utf-8")
+    vocabulary = frozenset(words(article))  # as in the product: the articles' words and the clinic's name
+    detector = PiiDetector(lambda: vocabulary, extra_words=["Valor", "Spine"])
     detector.redact("warm up: call 415-555-0132, Regards, Sam")
     results = []
     for path in args.files:

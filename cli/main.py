@@ -208,6 +208,28 @@ def chat(ctx: click.Context) -> None:
 
 
 
+@main.command("audit-data")
+@click.option("--log", "logs_", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also scan this file (a server log kept outside the data dir); repeatable.")
+@click.pass_context
+@friendly_errors
+def audit_data(ctx: click.Context, logs_: tuple[Path, ...]) -> None:
+    """Scan the data dir (SQLite, logs, reports) for personal data; exit 1 if any is found."""
+    from assistant.audit import audit
+
+    svc = services(ctx)
+    data_dir = svc.settings.data_dir
+    if not data_dir.is_dir():
+        click.echo(f"{data_dir}: no data folder yet; nothing stored")
+        return
+    findings, read = audit(data_dir, svc.pii, list(logs_))
+    for f in findings:
+        click.echo(f"{f.where}: {f.kind} {f.text!r}")
+    click.echo(f"{len(findings)} personal identifiers found in {read} files under {data_dir}")
+    if findings:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--days", type=float, default=None, help="Keep this many days (default: the retention setting).")
 @click.pass_context

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 
-from guardrails.pii import found
 from guardrails.verdict import Verdict
 
 _FIGURE = re.compile(r"\$\s?\d[\d,]*(\.\d+)?|\d+(\.\d+)?\s?%|\b\d+(\.\d+)?\s?(percent|dollars?)\b", re.IGNORECASE)
 
 
-def check_sentences(sentences: list[str], passages_text: str, message: str,
+def check_sentences(sentences: list[str], passages_text: str, personal: list[str],
                     rules: dict[str, re.Pattern[str]]) -> tuple[list[int], list[Verdict]]:
-    """Indexes of the sentences to keep, and a verdict for every sentence removed."""
-    personal = [text for _, text in found(message) if len(text) >= 3]
+    """Indexes of the sentences to keep, and a verdict for every sentence removed. ``personal``: the
+    personal data found in the patient's message (a reply never repeats it)."""
+    personal = [text for text in personal if len(text) >= 3]
     keep: list[int] = []
     verdicts: list[Verdict] = []
     for i, sentence in enumerate(sentences):

@@ -48,13 +48,25 @@ _NUMBER_FREE = {"EMAIL_ADDRESS", "URL", "PERSON"}  # entities worth looking for 
 _TAG = re.compile(r"\[(" + "|".join(TAGS) + r")\]")
 
 # --- the recognisers no package has --------------------------------------------------------------
-_ID = r"[A-Z0-9][A-Z0-9-]*\d[A-Z0-9-]{2,}"
-MRN = re.compile(r"(?i:\b(mrn|medical\s+record(\s+(number|no\.?|#))?|patient\s+(id|no\.?|number|#|ref)|chart\s+(number|"
-                 r"no\.?|#)|hospital\s+(number|no\.?)|uhid|file\s+no\.?|reg\.?\s+no\.?|ip\s+no\.?|ref(erence)?(\s+no\.?)?)"
-                 r"(\s+(is|was))?\s*[:#]?\s*)(?P<id>" + _ID + r")", re.IGNORECASE)
-INSURANCE = re.compile(r"(?i:\b(member|policy|insurance|subscriber|group|medicare|medicaid|medi-cal|mbi|claim|"
-                       r"account|plan|nhs|chi)\s*(id|number|no\.?|#|num)?(\s+(is|was))?\s*[:#]?\s*)(?P<id>" + _ID + r")",
-                       re.IGNORECASE)
+# An identifier: letters and digits with at least one digit, in groups joined by spaces, dashes or slashes.
+_ID = r"[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/.-]*(?:\s[A-Z0-9][A-Z0-9-]{2,})*(?<=[A-Z0-9])"
+_LABEL_TAIL = r"(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was|are))?\s*[:#]?\s*(?:no\.?\s*)?#?\s*"
+MRN = re.compile(r"(?i:\b(?:mrn|medical\s+record|patient(?:\s+(?:acct|account))?|chart|hospital|uhid|file|reg\.?|ip|"
+                 r"ref(?:erence)?|acct|account|case|profile|registration)" + _LABEL_TAIL + r")(?P<id>" + _ID + r")", re.IGNORECASE)
+INSURANCE = re.compile(r"(?i:\b(?:member(?:ship)?|policy|insurance|insurer|subscriber|group|medicare|medicaid|medi-cal|"
+                       r"mbi|claim|plan|nhs|chi|abha|cigna|aetna|humana|bupa|axa|bcbs|blue\s+cross|uhc|kaiser|star\s+health|"
+                       r"krankenkasse|zilveren\s+kruis|health\s+card|ehic)(?:[\s,]+[A-Z]{2})?" + _LABEL_TAIL + r")"
+                       r"(?P<id>" + _ID + r")", re.IGNORECASE)
+NATIONAL = re.compile(r"(?i:\b(?:aadhaa?r|aadhar|ni|nino|national\s+insurance|social\s+security|ssn|s\.s\.n\.|sécu|secu|"
+                      r"personnummer|bsn|dni|nie|ppsn?|pps|tax\s+code|codice\s+fiscale|pan|sin|nif|nir|steuer-?id|"
+                      r"national\s+id|id\s+card)" + _LABEL_TAIL + r")(?P<id>" + _ID + r")", re.IGNORECASE)
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|juni|mai|juli|oktober|dezember|enero|febrero|marzo|abril|mayo|"
+         r"junio|julio|agosto|septiembre|octubre|noviembre|diciembre)")
+WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)"
+DATE_WORDS = re.compile(r"\b" + WEEKDAY + r"?(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\.?(?:\s+of)?\s+" + MONTH + r"\.?(?:,?\s+(?:19|20)\d\d)?"
+                        r"|" + MONTH + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?)\b"
+                        r"|\b" + WEEKDAY + r"\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", re.IGNORECASE)
 STREET = (r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|close|crescent|"
           r"grove|square|sq|highway|hwy|parkway|pkwy|row|gardens|mews|hill|strasse|straße|str|calle|via|rue|gracht")
 ADDRESS = re.compile(r"\b\d{1,5}[A-Za-z]?(-\d+)?,?\s+(?:[A-Z][\w'.-]*\s+){0,3}(?:" + STREET + r")\b\.?"
@@ -62,24 +74,42 @@ ADDRESS = re.compile(r"\b\d{1,5}[A-Za-z]?(-\d+)?,?\s+(?:[A-Z][\w'.-]*\s+){0,3}(?
                      r"(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?", re.IGNORECASE)
 ADDRESS_AFTER = re.compile(r"(?i:\b(?:calle|rue|via|hauptstraße|keizersgracht|elbchaussee)\s+)[\w\s,.'-]{0,40}?\d+[\w\s,.'-]{0,25}"
                            r"\b\d{4,5}\s+[A-Z][a-zäöüéè]+")
+# An address after its cue, up to the end of the sentence, when it has a number in it
+ADDRESS_CUE = re.compile(r"(?i:\b(?:(?:home\s+|postal\s+|mailing\s+|new\s+)?address\b[^:\n.?!]{0,30}(?::|\bis\b)|"
+                         r"(?<!don't\s)\blive\s+at|\bdeliver(?:ed)?\s+(?:it\s+|the\s+\w+\s+)?to\s*:?|\bsend\s+(?:it|them|the\s+\w+)\s+to|"
+                         r"\bvivo\s+en|\bmoro\s+na|\bwohne\s+in|\bj'habite|\bpost\s*code|\bzip\s*(?:code)?|\bpin\s*code)"
+                         r"(?:\s+is)?\s*:?\s*)(?P<id>[^.?!\n]*\d[^?!\n]*?)(?=\s*(?:[.?!](?:\s|$)|\n|$|\s+(?:and|but|thanks|pls|please)\b))")
+NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
 DOB_CUE = re.compile(r"\b(born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento)"
                      r"\b\s*(on|is|was|:)?\s*$", re.IGNORECASE)
 DATE_NUMERIC = re.compile(r"\d")  # a personal date has a day or a year in it ("March" alone is not one)
 
-_NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’.-]*"
+_NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿ](?:[A-Za-zÀ-ÖØ-öø-ÿ'’-]*[A-Za-zÀ-ÖØ-öø-ÿ])?"
 CUES = re.compile(
-    r"(?P<strong>\bmy\s+name\s+is|\bmy\s+name's|\bname\s*[:\-]|\bpatient\s*[:\-]|\bdear|\b(?:regards|thanks|thank\s+you|"
-    r"cheers|best|sincerely|love|warmly|kind\s+regards|best\s+wishes|many\s+thanks|thanks\s+a\s+million)\s*[,!.]*|"
-    r"(?:^|\s)[-—–]\s*|\b(?:dr|mr|mrs|ms|miss|mx|prof|nurse|sister)\.?|\bmy\s+(?:wife|husband|partner|son|daughter|"
+    r"(?P<sign>\b(?:regards|thanks|thank\s+you|cheers|best|sincerely|love|warmly|kind\s+regards|best\s+wishes|"
+    r"many\s+thanks|thanks\s+a\s+million|thx|ta)\s*[,!.—–-]+|(?:^|\s)[-—–]\s*(?=\w+\W*$|\w+\s+\w+\W*$|[A-Z]\w+\s*[.,(])|"
+    r"\bsigned)"
+    r"|(?P<strong>\bmy\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur)?name\s*[:\-]?|"
+    r"\bpatient\s*[:\-]|\bdear|\bme\s+llamo|\bsoy|\bik\s+ben|\bmi\s+chiamo|\bsono|\bje\s+m'appelle|"
+    r"\bich\s+hei(?:ß|ss)e|\bchamo-me|\bsou\s+(?:o|a)|\bjmenuji\s+se|\bmein\s+name\s+ist|\bmi\s+nombre\s+es|\bcontact\s*:|\bit\s*'?\s*s(?=\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*(?:[,.!]|here|from|$))|"
+    r"\b(?:dr|mr|mrs|ms|miss|mx|prof|nurse|sister|smt|shri)\b\.?|\b(?:my|his|her|our|their)\s+(?:wife|husband|partner|son|daughter|"
     r"mother|mom|mum|father|dad|brother|sister|friend|boyfriend|girlfriend|bf|gf|fiancée?|nan|nana|gran|granny|"
     r"grandma|grandpa|grandad|grandfather|grandmother|uncle|aunt|auntie|cousin|nephew|niece|colleague|coworker|"
     r"neighbou?r|carer|physio|gp|doctor|surgeon|therapist|girl|boy|baby|child|kid|in-laws?|father-in-law|"
-    r"mother-in-law|brother-in-law|sister-in-law)(?:'s)?,?|\b(?:call|ask\s+for|speak\s+to|talk\s+to|referred\s+by)|"
-    r"\bsigned)"
+    r"mother-in-law|brother-in-law|sister-in-law|grandson|granddaughter|stepdad|stepmum|stepmom|stepson|stepdaughter|"
+    r"nani|nana|dadi|mama|papa)\b(?:'s)?,?|\b(?:ask(?:ed|ing)?\s+for|"
+    r"speak\s+to|spoke\s+(?:to|with)|talk(?:ed)?\s+to|referred\s+by)\b)"
     r"|(?P<weak>\b(?:i\s*'?\s*m|i\s+am|this\s+is|it\s*'?\s*s|its|hi|hello|hey|hiya|hola|bonjour|hallo|moin|ciao|"
     r"yo)\b,?)",
     re.IGNORECASE)
 HERE = re.compile(r"\b(?P<name>" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+here\b")
+MIN_PHONE_DIGITS = 8
+COMMON_ZIPF = 4.3  # wordfreq's Zipf scale: at or above, a common English word (not a name on its own)
+# Capitalised words that are never names: days, months, holidays, greetings.
+NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december christmas easter diwali eid ramadan hanukkah thanksgiving i ok okay
+hi hello hey dear thanks regards cheers yes no please sorry""".split())
+FUNCTION_CAPS = frozenset("can could does do did is are was will would should may might has have had".split())
 FUNCTION = frozenset("""a an the and or but if of to in on at for with by from as is are was were be been am i me my we us our
 you your he him his she her they them their it its this that these those so not no yes do does did can could would
 should will shall may might must have has had here there what when where who why how which just only also very too
@@ -121,31 +151,54 @@ class PiiDetector:
     def _build(self) -> Any:
         import spacy
         import tldextract
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
         from presidio_analyzer.nlp_engine import SpacyNlpEngine
         from presidio_analyzer.predefined_recognizers import (
-            CreditCardRecognizer, DateRecognizer, EmailRecognizer, EsNieRecognizer, EsNifRecognizer, IbanRecognizer,
-            InAadhaarRecognizer, InPanRecognizer, IpRecognizer, ItFiscalCodeRecognizer, NhsRecognizer, PhoneRecognizer,
-            UkNinoRecognizer, UrlRecognizer, UsItinRecognizer, UsMbiRecognizer, UsSsnRecognizer)
+            CreditCardRecognizer,
+            DateRecognizer,
+            EmailRecognizer,
+            EsNieRecognizer,
+            EsNifRecognizer,
+            IbanRecognizer,
+            InAadhaarRecognizer,
+            InPanRecognizer,
+            IpRecognizer,
+            ItFiscalCodeRecognizer,
+            NhsRecognizer,
+            PhoneRecognizer,
+            UkNinoRecognizer,
+            UkPostcodeRecognizer,
+            UrlRecognizer,
+            UsItinRecognizer,
+            UsMbiRecognizer,
+            UsSsnRecognizer,
+        )
 
         offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the bundled snapshot, never a fetch
 
-        class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+        class OfflineEmailRecognizer(EmailRecognizer):
             def validate_result(self, pattern_text: str) -> bool:
                 return bool(offline(pattern_text).fqdn)
 
-        class BlankEnglish(SpacyNlpEngine):  # type: ignore[misc]
+        class BlankEnglish(SpacyNlpEngine):
             """A tokenizer only: no statistical model is on PyPI that we may use."""
 
             def load(self) -> None:
-                self.nlp = {"en": spacy.blank("en")}
+                self.nlp = {"en": spacy.blank("en")}  # type: ignore[assignment]
 
         engine = BlankEnglish(models=[{"lang_code": "en", "model_name": "blank"}])
         engine.load()
         registry = RecognizerRegistry(supported_languages=["en"])
         regions = ("US", "GB", "IE", "IN", "DE", "FR", "ES", "IT", "NL", "BE", "PT", "PL", "CH", "AT", "SE", "CA",
                    "AU", "NG")
-        for recognizer in (OfflineEmailRecognizer(), PhoneRecognizer(supported_regions=regions), CreditCardRecognizer(),
+        # leniency 0 (POSSIBLE): a number shaped like a phone number of the region counts, even in a
+        # range no operator has issued yet (patients mistype; a missed number is worse than a tag)
+        # Presidio's UK postcode pattern is strict about letter positions but scores 0.1, counting on
+        # context words a blank tokenizer cannot lemmatise: the same pattern, upper case only, at 0.5
+        postcode = UkPostcodeRecognizer(patterns=[Pattern(p.name, p.regex, 0.5) for p in UkPostcodeRecognizer.PATTERNS])
+        postcode.global_regex_flags = re.MULTILINE
+        for recognizer in (OfflineEmailRecognizer(), PhoneRecognizer(supported_regions=regions, leniency=0),
+                           CreditCardRecognizer(), postcode,
                            IbanRecognizer(), IpRecognizer(), UrlRecognizer(), DateRecognizer(), UsSsnRecognizer(),
                            UsItinRecognizer(), UsMbiRecognizer(), NhsRecognizer(), UkNinoRecognizer(),
                            InAadhaarRecognizer(), InPanRecognizer(), EsNifRecognizer(), EsNieRecognizer(),
@@ -167,86 +220,103 @@ class PiiDetector:
                 if kind is None:
                     continue
                 piece = text[r.start:r.end]
+                if kind == "PHONE" and sum(ch.isdigit() for ch in piece) < MIN_PHONE_DIGITS:
+                    continue  # "2019", "50 lb", "140/90" read as possible numbers at leniency 0
                 if kind == "DATE":
                     if not DATE_NUMERIC.search(piece) or re.fullmatch(r"\d{1,2}|(19|20)\d\d", piece.strip()):
                         continue  # "March", "2019" and "6 months" are not a person's date
                     kind = "DOB" if DOB_CUE.search(text[max(0, r.start - 25):r.start]) else "DATE"
                 spans.append(Span(kind, r.start, r.end, piece))
         spans += self._labelled(text) + self._names(text)
-        return _merge(spans)
+        return _merge(spans, text)
 
     @staticmethod
     def _labelled(text: str) -> list[Span]:
         out = [Span("MRN", m.start("id"), m.end("id"), m.group("id")) for m in MRN.finditer(text)]
         out += [Span("INSURANCE_ID", m.start("id"), m.end("id"), m.group("id")) for m in INSURANCE.finditer(text)]
+        out += [Span("SSN", m.start("id"), m.end("id"), m.group("id")) for m in NATIONAL.finditer(text)]
+        for m in DATE_WORDS.finditer(text):
+            kind = "DOB" if DOB_CUE.search(text[max(0, m.start() - 25):m.start()]) else "DATE"
+            out.append(Span(kind, m.start(), m.end(), m.group(0)))
+        # a street name is written with a capital somewhere ("712 Pine St", "5 oak Road"); "a 90 minute
+        # drive" is not an address (a lower-case address is still found after its cue, below)
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0).rstrip(",. ")) for m in ADDRESS.finditer(text)
-                if not re.fullmatch(r"\d+\s+\w+", m.group(0).strip())]
+                if not re.fullmatch(r"\d+\s+\w+", m.group(0).strip()) and re.search(r"[A-Z]", m.group(0))]
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in ADDRESS_AFTER.finditer(text)]
+        out += [Span("ADDRESS", m.start("id"), m.end("id"), m.group("id")) for m in ADDRESS_CUE.finditer(text)]
+        out += [Span("SSN", m.start(), m.end(), m.group(0)) for m in NINO.finditer(text)]
         return out
 
     def _ordinary(self, word: str) -> bool:
         """A word that is not, on its own, a person's name: a function word, a medical word, one of
-        the articles' words, or common English."""
+        the articles' words, or common English; a hyphenated word when all its parts are."""
         from wordfreq import zipf_frequency
 
-        lower = word.lower().strip("'’.-")
-        if not lower or lower in FUNCTION or lower in self._medical or lower in self._extra:
-            return True
-        if lower in self._vocabulary_set():
-            return True
-        return zipf_frequency(lower, "en") >= 4.3
+        parts = [p for p in re.split(r"[-’']", word.lower().strip("'’.-")) if p]
+        vocabulary = self._vocabulary_set()
+        for part in parts or [""]:
+            if not part or part in FUNCTION or part in self._medical or part in self._extra or part in vocabulary:
+                continue
+            if zipf_frequency(part, "en") >= COMMON_ZIPF or len(part) == 1:
+                continue
+            return False
+        return True
 
     def _vocabulary_set(self) -> frozenset[str]:
         vocab = self._vocabulary()
         return vocab if isinstance(vocab, frozenset) else frozenset(vocab)
 
     def _names(self, text: str) -> list[Span]:
+        """Names after a cue, "X here", and runs of two or more capitalised words with at least one
+        that is not an ordinary word ("Hope Martinez", "Kieran O'Connor"; not "Blue Cross")."""
+        tokens = [(m.start(), m.end(), m.group(0).rstrip(".")) for m in re.finditer(_NAME_TOKEN, text)]
         out: list[Span] = []
-        tokens = [(m.start(), m.end(), m.group(0)) for m in re.finditer(_NAME_TOKEN, text)]
-        starts = {s: i for i, (s, _, _) in enumerate(tokens)}
-        # after a cue
         for cue in CUES.finditer(text):
-            strong = cue.group("strong") is not None
+            kind = "sign" if cue.group("sign") else "strong" if cue.group("strong") else "weak"
             i = next((k for k, (s, _, _) in enumerate(tokens) if s >= cue.end()), None)
-            if i is None or text[cue.end():tokens[i][0]].strip(" ,:-—–(\"'") not in ("",):
+            if i is None or text[cue.end():tokens[i][0]].strip(" ,:-—–(\"'") != "":
                 continue
             taken: list[tuple[int, int, str]] = []
             for s, e, word in tokens[i:i + 3]:
-                if taken and text[taken[-1][1]:s].strip() not in ("",):
+                if taken and text[taken[-1][1]:s].strip() != "":
                     break  # a name's words are not separated by punctuation
+                lower = word.lower()
+                if lower in FUNCTION or lower in NOT_NAMES:
+                    break
                 capital = word[:1].isupper()
-                if strong and (capital or not self._ordinary(word)) and word.lower() not in FUNCTION:
-                    taken.append((s, e, word))
-                elif not strong and capital and not self._ordinary(word):
-                    taken.append((s, e, word))
-                elif not strong and not capital and not self._ordinary(word) and not taken and len(word) > 2:
+                after = text[e:e + 6].lstrip()
+                ends = not after or after[0] in ",.!)(;" or after.lower().startswith(("here", "from"))
+                if kind == "sign" or (kind == "strong" and (capital or not self._ordinary(word))) or (
+                        kind == "weak" and (not self._ordinary(word) or (capital and ends))):
                     taken.append((s, e, word))
                 else:
                     break
-                if not strong and not capital:
-                    # a lower-case name after "im": the next lower-case rare word is its surname
-                    continue
-            if taken:
-                out.append(Span("NAME", taken[0][0], taken[-1][1], text[taken[0][0]:taken[-1][1]].rstrip(".'’")))
-        # "Priya here"
+            if taken and kind == "weak" and taken[0][2][:1].islower():
+                after = text[taken[-1][1]:taken[-1][1] + 6].lstrip()
+                if after and after[0] not in ",.!)(;" and not after.lower().startswith(("here", "from", "and")):
+                    continue  # a lower-case word after "I'm" is a name only where a name ends: "i'm mo, ..."
+            if taken and not (kind == "weak" and all(self._ordinary(w) for _, _, w in taken)):
+                out.append(Span("NAME", taken[0][0], taken[-1][1], text[taken[0][0]:taken[-1][1]]))
         for m in HERE.finditer(text):
             words = m.group("name").split()
-            keep = [w for w in words if w[:1].isupper() and not self._ordinary(w)] if len(words) > 1 else words
-            if keep and all(w[:1].isupper() for w in keep):
-                first = m.group("name").find(keep[0])
-                start = m.start("name") + first
-                out.append(Span("NAME", start, m.end("name"), text[start:m.end("name")]))
-        # runs of capitalised words that are not ordinary words, anywhere
+            if words and all(w[:1].isupper() for w in words) and words[-1].lower() not in FUNCTION:
+                out.append(Span("NAME", m.start("name"), m.end("name"), m.group("name")))
+        if _mostly_foreign(text) and sum(w[:1].isupper() and not _sentence_start(text, s) for s, _, w in tokens) >= 3:
+            return out  # capitalised nouns (German writes every noun so) are not names
         run: list[tuple[int, int, str]] = []
-        for s, e, word in [*tokens, (len(text) + 1, len(text) + 1, "")]:
-            joined = run and text[run[-1][1]:s] in (" ", "-")
-            if word[:1].isupper() and word[1:2].islower() and not self._ordinary(word) and (not run or joined):
+        for s, e, word in [*tokens, (len(text) + 2, len(text) + 2, "")]:
+            capital = word[:1].isupper() and any(c.islower() for c in word) and word.lower() not in NOT_NAMES
+            if capital and (not run or text[run[-1][1]:s] == " "):
                 run.append((s, e, word))
                 continue
-            if run and (len(run) >= 2 or not _sentence_start(text, run[0][0])):
-                out.append(Span("NAME", run[0][0], run[-1][1], text[run[0][0]:run[-1][1]]))
-            run = [(s, e, word)] if word[:1].isupper() and word[1:2].islower() and not self._ordinary(word) else []
-        del starts
+            if len(run) >= 2 and any(not self._ordinary(w) for _, _, w in run):
+                # a sentence may open with an ordinary capitalised word: "Can Ahmed Khan book?"
+                while len(run) > 2 and self._ordinary(run[0][2]) and _sentence_start(text, run[0][0]):
+                    run = run[1:]
+                if not (self._ordinary(run[0][2]) and _sentence_start(text, run[0][0]) and len(run) == 2
+                        and run[0][2].lower() in FUNCTION_CAPS and not text[run[-1][1]:].startswith(",")):
+                    out.append(Span("NAME", run[0][0], run[-1][1], text[run[0][0]:run[-1][1]]))
+            run = [(s, e, word)] if capital else []
         return out
 
     # --- redacting ----------------------------------------------------------------------------------
@@ -262,18 +332,34 @@ class PiiDetector:
         return " ".join(_TAG.sub(" ", self.redact(text)).split())
 
 
+def _mostly_foreign(text: str) -> bool:
+    """Whether most lower-case words are not English ones (a message in another language)."""
+    from wordfreq import zipf_frequency
+
+    lower = [w for w in re.findall(r"\b[a-zà-ÿ]{3,}\b", text)]
+    return len(lower) >= 3 and sum(zipf_frequency(w, "en") < 3.0 for w in lower) > len(lower) / 2
+
+
 def _sentence_start(text: str, start: int) -> bool:
     before = text[:start].rstrip()
     return not before or before[-1] in ".!?\n:;\"(" or before.endswith(("—", "-"))
 
 
-def _merge(spans: list[Span]) -> list[Span]:
-    """Overlapping spans: the longest wins (a phone number inside an address stays one address)."""
-    chosen: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
-        if all(span.end <= c.start or span.start >= c.end for c in chosen):
-            chosen.append(span)
-    return sorted(chosen, key=lambda s: s.start)
+def _merge(spans: list[Span], text: str) -> list[Span]:
+    """Overlapping spans become one covering both, so no fragment of either survives; it takes the
+    kind of the longest (a phone number inside an address stays one address)."""
+    groups: list[list[Span]] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if groups and span.start < max(s.end for s in groups[-1]):
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    merged: list[Span] = []
+    for group in groups:
+        start, end = group[0].start, max(s.end for s in group)
+        kind = max(group, key=lambda s: (s.end - s.start, -s.start)).kind
+        merged.append(Span(kind, start, end, text[start:end]))
+    return merged
 
 
 class RedactingFilter(logging.Filter):

@@ -160,8 +160,8 @@ class Guardrails:
     def screen(self, passages: list[Passage]) -> tuple[list[Passage], list[Verdict]]:
         return screen_passages(passages, self.injection, self._screened)
 
-    def check_output(self, sentences: list[str], passages_text: str, message: str) -> tuple[list[int], list[Verdict]]:
-        return check_sentences(sentences, passages_text, message, self.output_rules)
+    def check_output(self, sentences: list[str], passages_text: str, personal: list[str]) -> tuple[list[int], list[Verdict]]:
+        return check_sentences(sentences, passages_text, personal, self.output_rules)
 
     def message_for(self, verdict: Verdict, language: str = ENGLISH) -> str:
         """The policy's reply for a verdict; in another language, its translation (where the

@@ -43,12 +43,12 @@ def test_topic_drops_question_words() -> None:
 
 
 def test_sessions_are_bounded_by_turns_and_idle_time(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "s.sqlite3", max_turns=3, idle_seconds=60)
+    store = SessionStore(tmp_path / "s.sqlite3", max_turns=3, idle_seconds=60, redact=str.strip)
     now = time.time()
     for i in range(5):
         store.append("s1", TurnRecord(f"t{i}", now + i, f"q{i}", f"q{i}", "answer", "faq"))
     assert [t.turn_id for t in store.history("s1", now=now + 10)] == ["t2", "t3", "t4"]
     assert store.history("s1", now=now + 4 + 61) == []
     assert store.history("other", now=now) == []
-    again = SessionStore(tmp_path / "s.sqlite3", max_turns=3, idle_seconds=60)  # another process
+    again = SessionStore(tmp_path / "s.sqlite3", max_turns=3, idle_seconds=60, redact=str.strip)  # another process
     assert len(again.history("s1", now=now + 10)) == 3

@@ -13,7 +13,7 @@ import pytest
 from assistant.answer import Assistant
 from assistant.wiring import Services
 from guardrails.output import check_sentences
-from guardrails.pii import RedactingFilter, redact
+from guardrails.pii import RedactingFilter
 
 ONE_PER_ACTION = {
     "answer": "How long does recovery take?",
@@ -127,9 +127,9 @@ def test_personal_data_never_reaches_stored_transcripts_or_traces(clinic_service
         assert f"[{kind}]" in stored, kind
 
 
-def test_the_log_filter_redacts_messages(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_log_filter_redacts_messages(caplog: pytest.LogCaptureFixture, clinic_services: Services) -> None:
     logger = logging.getLogger("faq.test")
-    logger.addFilter(RedactingFilter())
+    logger.addFilter(RedactingFilter(clinic_services.pii))
     with caplog.at_level(logging.INFO, logger="faq.test"):
         logger.info("question from %s at %s", "maggie.olsen@example.org", "415-555-0134")
     assert "maggie" not in caplog.text and "[EMAIL]" in caplog.text and "[PHONE]" in caplog.text
@@ -147,10 +147,11 @@ def test_the_log_filter_redacts_messages(caplog: pytest.LogCaptureFixture) -> No
     ("Margaret, most patients return home the same day.", "out-personal-data"),
 ])
 def test_output_checks_remove_violating_sentences(assistant: Assistant, sentence: str, rule: str) -> None:
+    personal = [span.text for span in assistant.pii.find("my name is Margaret, is it painful?")]
     keep, verdicts = check_sentences(
         ["Most patients return home the same day.", sentence],
         "Most patients return home the same day.",
-        "my name is Margaret, is it painful?",
+        personal,
         assistant.guardrails.output_rules,
     )
     assert keep == [0]
@@ -166,10 +167,10 @@ def test_output_checks_remove_violating_sentences(assistant: Assistant, sentence
 def test_output_checks_keep_conditional_you_have_sentences(assistant: Assistant, sentence: str) -> None:
     """The article's own 'if you have been living with pain' is not a diagnosis: removing it lost
     the answer to 'What are my options if conservative care didn't work?'."""
-    keep, verdicts = check_sentences([sentence], sentence, "what are my options?", assistant.guardrails.output_rules)
+    keep, verdicts = check_sentences([sentence], sentence, [], assistant.guardrails.output_rules)
     assert keep == [0] and not verdicts
 
 
-def test_redaction_keeps_ordinary_sentences_intact() -> None:
+def test_redaction_keeps_ordinary_sentences_intact(clinic_services: Services) -> None:
     text = "I'm worried about the needle and I'm 45 with back pain since 2019."
-    assert redact(text) == text
+    assert clinic_services.pii.redact(text) == text

@@ -218,8 +218,9 @@ def test_readiness_fails_until_there_is_an_index(tmp_path: Path, model_cache: Pa
 
 def test_purge_deletes_turns_older_than_the_retention(tmp_path: Path, model_cache: Path) -> None:
     from assistant.sessions import SessionStore, TurnRecord
+    from guardrails.pii import PiiDetector
 
-    store = SessionStore(tmp_path / "var" / "sessions.sqlite3")
+    store = SessionStore(tmp_path / "var" / "sessions.sqlite3", redact=PiiDetector().redact)
     store.append("s", TurnRecord("old", time.time() - 40 * 86400, "q", "q", "answer", "faq"))
     store.append("s", TurnRecord("new", time.time(), "q", "q", "answer", "faq"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}

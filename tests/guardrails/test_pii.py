@@ -1,0 +1,128 @@
+"""Personal-data detection (guardrails/pii.py): each kind on messages written for this test (not
+taken from guardrails/pii_cases.yaml), clinic questions left alone, no crash on any text, and a
+floor on the corpus so a change that loses recall fails here before the benchmark is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guardrails.pii import PiiDetector, RedactingFilter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def detector() -> PiiDetector:
+    found = PiiDetector(extra_words=["Valor"])
+    found.warm_up()
+    return found
+
+
+@pytest.mark.parametrize(("text", "secret", "kind"), [
+    ("can you email the leaflet to r.ostrowski88@example.org please", "r.ostrowski88@example.org", "EMAIL"),
+    ("call me back on 07700 900461 after 5", "07700 900461", "PHONE"),
+    ("my mobile: +91 98765 43210, is the injection done awake?", "+91 98765 43210", "PHONE"),
+    ("I was born 02/11/1961, am I too old for the fibrin shot?", "02/11/1961", "DOB"),
+    ("Patient ID: VS-558201 - do I need to fast before?", "VS-558201", "MRN"),
+    ("Member number W7734 5521 09 with my insurer, do you take it?", "W7734 5521 09", "INSURANCE_ID"),
+    ("please post the forms to 48 Larchwood Avenue", "48 Larchwood Avenue", "ADDRESS"),
+    ("hello, Thandiwe Mokoena here, how long is the recovery?", "Thandiwe Mokoena", "NAME"),
+    ("asking for my husband Grzegorz, he has sciatica", "Grzegorz", "NAME"),
+    ("will it hurt? thanks, Oluwaseun", "Oluwaseun", "NAME"),
+])
+def test_each_kind_is_found_and_replaced_by_its_tag(detector: PiiDetector, text: str, secret: str,
+                                                     kind: str) -> None:
+    redacted = detector.redact(text)
+    assert all(piece not in redacted for piece in secret.split()), redacted  # not even a fragment
+    # the tag says what was there (a number may read as either of two kinds, as long as it is gone)
+    tags = {kind, "DATE"} if kind == "DOB" else {kind, "PHONE"} if kind == "INSURANCE_ID" else {kind}
+    assert any(f"[{tag}]" in redacted for tag in tags), redacted
+    # the question itself survives, so the assistant can still answer it
+    assert redacted.replace(f"[{kind}]", "").strip()
+
+
+@pytest.mark.parametrize("text", [
+    "What is the success rate of the Intra-Annular Fibrin Injection at L4-L5?",
+    "Can I have an MRI in March after the PRP injection?",
+    "Is Valor Spine open on Saturday mornings?",
+    "How many days off work after the procedure, and can I drive on Monday?",
+    "My pain is 7 out of 10 and I take 400 mg ibuprofen twice a day, is that ok before the injection?",
+    "Does Medicare cover fibrin sealant for annular fissures?",
+    "Degenerative Disc Disease at L5-S1: is Biologic Repair better than Spinal Fusion?",
+])
+def test_clinic_questions_are_left_alone(detector: PiiDetector, text: str) -> None:
+    assert detector.redact(text) == text
+
+
+def test_strip_removes_identifiers_without_leaving_tags(detector: PiiDetector) -> None:
+    stripped = detector.strip("Hi I'm Wojciech Zielinski, 0161 496 0753, does the injection hurt?")
+    assert "Zielinski" not in stripped and "496" not in stripped and "[" not in stripped
+    assert "does the injection hurt?" in stripped
+
+
+def test_log_records_are_redacted(detector: PiiDetector) -> None:
+    import logging
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "question from %s: %s", (
+        "anika.sharma@example.com", "call 020 7946 0018"), None)
+    assert RedactingFilter(detector).filter(record)
+    message = record.getMessage()
+    assert "anika.sharma@example.com" not in message and "7946" not in message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_is_handled_without_error(text: str) -> None:
+    detector = _shared()
+    redacted = detector.redact(text)
+    assert isinstance(redacted, str)
+    assert detector.redact(redacted) == detector.redact(redacted)  # deterministic
+
+
+@settings(max_examples=40, deadline=None)
+@given(user=st.from_regex(r"[a-z]{3,10}(\.[a-z]{2,8})?", fullmatch=True),
+       domain=st.sampled_from(["example.com", "example.org", "mail.example.co.uk"]),
+       digits=st.from_regex(r"7[0-9]{3} [0-9]{6}", fullmatch=True),
+       before=st.sampled_from(["", "hi, ", "Question: ", "so basically "]),
+       after=st.sampled_from(["", " thanks", ". Is the recovery long?", "!!"]))
+def test_emails_and_uk_mobiles_never_survive_whatever_surrounds_them(
+        user: str, domain: str, digits: str, before: str, after: str) -> None:
+    email, phone = f"{user}@{domain}", f"0{digits}"
+    redacted = _shared().redact(f"{before}reach me at {email} or {phone}{after}")
+    assert email not in redacted and phone not in redacted, redacted
+
+
+def test_corpus_recall_does_not_fall_below_the_measured_floor(detector: PiiDetector) -> None:
+    """Floors a little under today's figures (benchmarks/pii_bench.py): a regression fails here."""
+    cases = yaml.safe_load((ROOT / "guardrails" / "pii_cases.yaml").read_text(encoding="utf-8"))["cases"]
+    structured = {"EMAIL", "PHONE", "DOB", "MRN", "INSURANCE_ID", "ADDRESS"}
+    counts = {"structured": [0, 0], "NAME": [0, 0]}
+    clean_changed = clean = 0
+    for case in cases:
+        redacted = detector.redact(case["text"])
+        if not case["identifiers"]:
+            clean += 1
+            clean_changed += redacted != case["text"]
+        for ident in case["identifiers"]:
+            key = "structured" if ident["kind"] in structured else ident["kind"]
+            if key in counts:
+                counts[key][1] += 1
+                counts[key][0] += str(ident["text"]) not in redacted
+    assert counts["structured"][0] / counts["structured"][1] >= 0.97, counts
+    assert counts["NAME"][0] / counts["NAME"][1] >= 0.87, counts
+    assert clean_changed / clean <= 0.06, (clean_changed, clean)
+
+
+_DETECTOR: list[PiiDetector] = []
+
+
+def _shared() -> PiiDetector:
+    # hypothesis cannot take function-scoped fixtures; one detector for the module's property tests
+    if not _DETECTOR:
+        _DETECTOR.append(PiiDetector(extra_words=["Valor"]))
+    return _DETECTOR[0]

@@ -1,0 +1,83 @@
+"""Personal data through the real API: the corpus's messages posted to /v1/chat, the stream and
+feedback comments of a real `faq serve`, then every file under its data dir and its log searched.
+
+The detector's recall is measured by benchmarks/pii_bench.py (it misses some names): what this
+test holds is that no path stores or logs what the detector finds, i.e. that redaction sits in
+front of every write, and that `faq audit-data` tells a clean folder from a leaky one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from guardrails.pii import PiiDetector
+from tests.conftest import PACKAGE_ROOT
+from tests.servers import start_server
+
+CORPUS = PACKAGE_ROOT / "guardrails" / "pii_cases.yaml"
+EVERY = 5  # every 5th message of the corpus (about 100 with identifiers): the whole one takes ~8 minutes
+
+
+def audit(data_dir: Path, model_cache: Path, *logs: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
+    env.update({"FAQ_DATA_DIR": str(data_dir), "FAQ_MODEL_CACHE_DIR": str(model_cache)})
+    args = [arg for log in logs for arg in ("--log", str(log))]
+    return subprocess.run([sys.executable, "-m", "cli", "audit-data", *args], cwd=PACKAGE_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_no_detected_identifier_is_stored_or_logged(indexed: Path, model_cache: Path, tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    shutil.copytree(indexed, data, ignore=shutil.ignore_patterns("sessions.sqlite3*"))
+    cases = [c for c in yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["cases"] if c["identifiers"]][::EVERY]
+    detector = PiiDetector()
+    proc, url = start_server(data, model_cache, "-v", "serve", FAQ_RATE_LIMIT_PER_MINUTE="100000")
+    try:
+        for i, case in enumerate(cases):
+            text = str(case["text"])
+            if i % 2:
+                reply = httpx.post(f"{url}/v1/chat/stream", json={"message": text}, timeout=60)
+                first = next(line for line in reply.text.splitlines() if line.startswith("data: "))
+                turn = json.loads(first.removeprefix("data: "))["turn_id"]
+            else:
+                reply = httpx.post(f"{url}/v1/chat", json={"message": text}, timeout=60)
+                turn = reply.json()["turn_id"]
+            assert reply.status_code == 200, text
+            feedback = httpx.post(f"{url}/v1/feedback", json={"turn_id": turn, "rating": "down", "comment": text},
+                                  timeout=30)
+            assert feedback.status_code == 200, feedback.text
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    log = tmp_path / "server.log"
+    log.write_bytes(err)
+    assert b"POST /v1/chat" in err or b"request" in err.lower()  # the log is there to be searched
+
+    stored = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file()) + err
+    detected = missed = 0
+    for case in cases:
+        redacted = detector.redact(str(case["text"]))
+        for ident in case["identifiers"]:
+            value = str(ident["text"])
+            if value in redacted:
+                missed += 1  # the detector misses it (counted by the benchmark), so it may be stored
+                continue
+            detected += 1
+            assert value.encode() not in stored, f"{ident['kind']} {value!r} was stored or logged"
+    assert detected > 100 and missed < detected / 5
+
+    clean = audit(data, model_cache, log)
+    assert clean.returncode == 0, clean.stdout[-2000:]
+    leaky_log = tmp_path / "leaky.log"
+    leaky_log.write_text("INFO question from maggie.olsen@example.org, call +44 7700 900123\n", encoding="utf-8")
+    leaky = audit(data, model_cache, log, leaky_log)
+    assert leaky.returncode == 1 and "EMAIL" in leaky.stdout and "PHONE" in leaky.stdout
