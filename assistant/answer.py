@@ -201,7 +201,7 @@ class Assistant:
         with trace.timed("rewrite"):
             previous = next((h.standalone for h in reversed(history)
                              if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
-            query = standalone(self.pii.strip(message.text), previous)
+            query = standalone(self.pii.erase(message.text), previous)
             expansion = self.searcher.expand(query)
         with trace.timed("embed_query"):
             vector = message.vector if query == message.text else self.embedder.encode([query])[0]

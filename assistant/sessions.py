@@ -1,43 +1,98 @@
-"""Conversations and transcripts, kept in SQLite under the data directory so that any process
-(a CLI call, another API worker) can continue a session. Bounded by turns and by idle time.
-Every text is redacted on its way in (``redact``), whatever the caller did: a question, its
-standalone rewrite, an answer, a feedback comment."""
+"""Conversations and transcripts, kept in one SQL database so that any process (a CLI call,
+another API worker, another machine) can continue a session: SQLite under the data directory by
+default, Postgres when FAQ_DATABASE_URL says so; the same code and the same Alembic migrations
+(assistant/migrations) for both. Bounded by turns and by idle time. Every text is redacted on its
+way in (``redact``), whatever the caller did: a question, its standalone rewrite, an answer, a
+feedback comment."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS turns (
-    session_id TEXT NOT NULL,
-    turn_id TEXT NOT NULL PRIMARY KEY,
-    created REAL NOT NULL,
-    question TEXT NOT NULL,
-    standalone TEXT NOT NULL,
-    action TEXT NOT NULL,
-    category TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS turns_by_session ON turns (session_id, created);
-CREATE INDEX IF NOT EXISTS turns_by_time ON turns (created);
-"""
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from core.errors import ConfigError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 EVAL_SESSION_PREFIX = "eval-"  # sessions opened by the evaluation runner
-# Columns added after the first release; added to older databases on open.
-EXTRA_COLUMNS = {
-    "answer": "TEXT NOT NULL DEFAULT ''",
-    "sources": "TEXT NOT NULL DEFAULT '[]'",
-    "latency_ms": "REAL NOT NULL DEFAULT 0",
-    "feedback": "TEXT",
-    "feedback_comment": "TEXT",
-    "suggestions": "TEXT NOT NULL DEFAULT '[]'",
-}
+
+# The schema as the queries see it; assistant/migrations/versions/ builds it in a database.
+metadata = MetaData()
+turns = Table(
+    "turns", metadata,
+    Column("session_id", String(128), nullable=False),
+    Column("turn_id", String(64), primary_key=True),
+    Column("created", Float, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("standalone", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("answer", Text, nullable=False, server_default=""),
+    Column("sources", Text, nullable=False, server_default="[]"),
+    Column("latency_ms", Float, nullable=False, server_default="0"),
+    Column("feedback", String(32)),
+    Column("feedback_comment", Text),
+    Column("suggestions", Text, nullable=False, server_default="[]"),
+    Index("turns_by_session", "session_id", "created"),
+    Index("turns_by_time", "created"),
+)
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema (Alembic ``upgrade head``); safe when several
+    processes start at once (Postgres: an advisory lock; SQLite: one writer at a time)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes, cheap per turn
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError for a malformed URL
+        raise ConfigError(f"FAQ_DATABASE_URL is not a database URL: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 10, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
 @dataclass(frozen=True)
@@ -55,103 +110,98 @@ class TurnRecord:
 
 
 class SessionStore:
-    def __init__(self, path: Path, max_turns: int = 12, idle_seconds: float = 1800, *,
+    def __init__(self, url: str | Path, max_turns: int = 12, idle_seconds: float = 1800, *,
                  redact: Callable[[str], str]) -> None:
-        self.path = path
+        self.url = f"sqlite:///{Path(url).resolve()}" if isinstance(url, Path) else url
         self.redact = redact
         self.max_turns = max_turns
         self.idle_seconds = idle_seconds
-        self._local = threading.local()
-        self._ready = False
-        self._migrating = threading.Lock()
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
 
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across app crashes, cheap per turn
-            conn.execute("PRAGMA busy_timeout=10000")
-            with self._migrating:
-                if not self._ready:
-                    self._migrate(conn)
-                    self._ready = True
-            self._local.conn = conn
-        with conn:
-            yield conn
-
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        conn.executescript(SCHEMA)
-        present = {row[1] for row in conn.execute("PRAGMA table_info(turns)")}
-        for name, kind in EXTRA_COLUMNS.items():
-            if name not in present:
+    @property
+    def engine(self) -> Engine:
+        """Connected and migrated on first use, once per process."""
+        with self._lock:
+            if self._engine is None:
+                engine = make_engine(self.url)
                 try:
-                    conn.execute(f"ALTER TABLE turns ADD COLUMN {name} {kind}")
-                except sqlite3.OperationalError as exc:  # another process added it first
-                    if "duplicate column" not in str(exc):
-                        raise
+                    for attempt in range(3):
+                        try:
+                            upgrade(engine)
+                            break
+                        except OperationalError as exc:  # SQLite: another process migrated the new file first
+                            if "already exists" not in str(exc) or attempt == 2:
+                                raise
+                            time.sleep(0.2)
+                except SQLAlchemyError as exc:
+                    engine.dispose()
+                    raise ConfigError(f"cannot open the sessions database {make_url(self.url)!r}: "
+                                      f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+                self._engine = engine
+            return self._engine
 
     def history(self, session_id: str, now: float | None = None) -> list[TurnRecord]:
         """The session's recent turns, oldest first; empty once the session has gone idle."""
         now = time.time() if now is None else now
-        with self._db() as db:
-            rows = db.execute(
-                "SELECT turn_id, created, question, standalone, action, category FROM turns "
-                "WHERE session_id = ? ORDER BY created DESC LIMIT ?", (session_id, self.max_turns),
-            ).fetchall()
-        turns = [TurnRecord(*row) for row in reversed(rows)]
-        if turns and now - turns[-1].created > self.idle_seconds:
+        query = (select(turns.c.turn_id, turns.c.created, turns.c.question, turns.c.standalone, turns.c.action,
+                        turns.c.category)
+                 .where(turns.c.session_id == session_id).order_by(turns.c.created.desc()).limit(self.max_turns))
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        history = [TurnRecord(turn_id=row.turn_id, created=row.created, question=row.question,
+                              standalone=row.standalone, action=row.action, category=row.category)
+                   for row in reversed(rows)]
+        if history and now - history[-1].created > self.idle_seconds:
             return []
-        return turns
+        return history
 
     def append(self, session_id: str, turn: TurnRecord) -> None:
-        with self._db() as db:
-            db.execute(
-                "INSERT INTO turns (session_id, turn_id, created, question, standalone, action, category, answer, "
-                "sources, latency_ms, suggestions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, turn.turn_id, turn.created, self.redact(turn.question), self.redact(turn.standalone),
-                 turn.action, turn.category, self.redact(turn.answer), json.dumps(turn.sources), turn.latency_ms, json.dumps(turn.suggestions)),
-            )
+        with self.engine.begin() as db:
+            db.execute(turns.insert().values(
+                session_id=session_id, turn_id=turn.turn_id, created=turn.created,
+                question=self.redact(turn.question), standalone=self.redact(turn.standalone), action=turn.action,
+                category=turn.category, answer=self.redact(turn.answer), sources=json.dumps(turn.sources),
+                latency_ms=turn.latency_ms, suggestions=json.dumps(turn.suggestions)))
 
     def feedback(self, turn_id: str, rating: str, comment: str = "") -> bool:
         """Record up/down on a stored turn; False when there is no such turn."""
-        with self._db() as db:
-            cursor = db.execute("UPDATE turns SET feedback = ?, feedback_comment = ? WHERE turn_id = ?",
-                                (rating, self.redact(comment) if comment else None, turn_id))
-        return cursor.rowcount > 0
+        with self.engine.begin() as db:
+            result = db.execute(update(turns).where(turns.c.turn_id == turn_id).values(
+                feedback=rating, feedback_comment=self.redact(comment) if comment else None))
+        return result.rowcount > 0
 
     def transcripts(self, *, since: float = 0.0, action: str | None = None, category: str | None = None,
                     feedback: str | None = None, limit: int = 200, include_evals: bool = False,
                     until: float | None = None) -> list[dict[str, Any]]:
         """Stored turns, newest first. Evaluation runs (sessions named ``eval-...``) are left out
         unless asked for, so staff see what patients asked."""
-        clauses: list[str] = ["created >= ?"]
-        params: list[Any] = [since]
+        query = select(turns).where(turns.c.created >= since)
         if until is not None:
-            clauses.append("created < ?")
-            params.append(until)
+            query = query.where(turns.c.created < until)
         if not include_evals:
-            clauses.append("session_id NOT LIKE ?")
-            params.append(EVAL_SESSION_PREFIX + "%")
-        for column, value in (("action", action), ("category", category), ("feedback", feedback)):
+            query = query.where(~turns.c.session_id.startswith(EVAL_SESSION_PREFIX, autoescape=True))
+        for column, value in ((turns.c.action, action), (turns.c.category, category), (turns.c.feedback, feedback)):
             if value:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        with self._db() as db:
-            db.row_factory = sqlite3.Row
-            try:
-                rows = db.execute(f"SELECT * FROM turns WHERE {' AND '.join(clauses)} ORDER BY created DESC LIMIT ?",
-                                  (*params, limit)).fetchall()
-            finally:
-                db.row_factory = None
+                query = query.where(column == value)
+        with self.engine.connect() as db:
+            rows = db.execute(query.order_by(turns.c.created.desc()).limit(limit)).mappings().all()
         return [{**dict(row), "sources": json.loads(row["sources"] or "[]"),
                  "suggestions": json.loads(row["suggestions"] or "[]")} for row in rows]
 
     def purge(self, older_than_days: float, now: float | None = None) -> int:
         """Delete turns older than the retention period; returns how many were deleted."""
         cutoff = (time.time() if now is None else now) - older_than_days * 86400
-        with self._db() as db:
-            return db.execute("DELETE FROM turns WHERE created < ?", (cutoff,)).rowcount
+        with self.engine.begin() as db:
+            return db.execute(delete(turns).where(turns.c.created < cutoff)).rowcount
+
+    def ping(self) -> None:
+        """Raise when the database cannot be reached (readiness)."""
+        with self.engine.connect() as db:
+            db.execute(select(1))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None

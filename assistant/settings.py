@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     chroma_url: str = Field("", description="Empty: embedded Chroma under data_dir. Else http://host:port")
     collection: str = Field("clinic", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{1,40}$")
+    database_url: str = Field("", description="Empty: SQLite under data_dir. Else an SQLAlchemy URL, e.g. "
+                              "postgresql+psycopg://faq:secret@db-host:5432/faq, shared by every process")
+    redis_url: str = Field("", description="Empty: rate-limit counters in this process's memory. Else "
+                           "redis://host:6379/0, shared by every process")
 
     # Data files a clinic edits
     docs_dir: Path = PACKAGE_ROOT / "knowledge" / "docs"
@@ -118,6 +122,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="the clinic site(s) allowed to call the API")
     admin_key: str = Field("PLACEHOLDER-admin-key", min_length=8)
     rate_limit_per_minute: int = Field(30, ge=1, le=100_000)
+    trusted_proxies: list[str] = Field(default_factory=list, description="addresses of the reverse proxies whose "
+                                       "X-Forwarded-For names the client (empty: the socket address is the client)")
+    max_inflight: int = Field(16, ge=1, le=10_000, description="answers computed at once per process; beyond "
+                              "that a request gets 503 with Retry-After at once instead of queueing")
     max_body_bytes: int = Field(16_384, ge=1024, le=10_000_000)
     retention_days: float = Field(90, gt=0)
 
@@ -153,6 +161,11 @@ class Settings(BaseSettings):
     @property
     def sessions_path(self) -> Path:
         return self.data_dir / "sessions.sqlite3"
+
+    @property
+    def sessions_url(self) -> str:
+        """Where sessions, transcripts and feedback live: FAQ_DATABASE_URL, or SQLite in data_dir."""
+        return self.database_url or f"sqlite:///{self.sessions_path.resolve()}"
 
     @property
     def models_path(self) -> Path:

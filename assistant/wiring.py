@@ -95,8 +95,9 @@ class Services:
         _ = self.answerability  # the answerability model file is read (and checked) now, not on a first question
 
     def ready(self) -> bool:
-        """Model loaded and the store reachable with an index to answer from."""
+        """Model loaded, the sessions database reachable, and the store with an index to answer from."""
         self.embedder.encode(["ready?"])
+        self.sessions.ping()
         return self.store.active(max_age=5.0) is not None
 
     @cached_property
@@ -216,7 +217,7 @@ class Services:
     @cached_property
     def sessions(self) -> SessionStore:
         s = self.settings
-        return SessionStore(s.sessions_path, s.session_max_turns, s.session_idle_minutes * 60, redact=self.pii.redact)
+        return SessionStore(s.sessions_url, s.session_max_turns, s.session_idle_minutes * 60, redact=self.pii.redact)
 
     @cached_property
     def pii(self) -> PiiDetector:

@@ -259,6 +259,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
     if workers:
         os.environ["FAQ_WORKERS"] = str(workers)  # each worker builds its app from the environment
+    if (workers or settings.workers) > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # /metrics sums every worker's figures from files here (prometheus_client's multiprocess mode)
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="faq-metrics-")
     uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
                 workers=workers or settings.workers, log_level="warning", proxy_headers=False,
                 timeout_keep_alive=30, timeout_graceful_shutdown=10, log_config=None)

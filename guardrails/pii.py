@@ -327,7 +327,7 @@ class PiiDetector:
             out = out[:span.start] + f"[{span.kind}]" + out[span.end:]
         return out
 
-    def strip(self, text: str) -> str:
+    def erase(self, text: str) -> str:
         """The text with personal data removed outright (for retrieval, where a tag is noise)."""
         return " ".join(_TAG.sub(" ", self.redact(text)).split())
 

@@ -37,6 +37,7 @@ class Messages(_Strict):
     too_long: str
     unreadable: str
     rate_limited: str
+    busy: str  # the server is at capacity (503): try again in a few seconds
     server_error: str
     offline: str
     greeting: str

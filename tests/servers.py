@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = PACKAGE_ROOT / "artifacts"
+LOGS: dict[int, Path] = {}
 
 
 def start_server(data_dir: Path, models: Path, *command: str, ready: str = "/readyz",
@@ -32,11 +34,23 @@ def start_server(data_dir: Path, models: Path, *command: str, ready: str = "/rea
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}
     full_env.update({"FAQ_DATA_DIR": str(data_dir), "FAQ_MODEL_CACHE_DIR": str(models), "FAQ_ADMIN_KEY": ADMIN_KEY,
                      "FAQ_CORS_ORIGINS": json.dumps([SITE]), **env})
-    proc = subprocess.Popen([sys.executable, "-m", "cli", *(command or ("serve",)), "--port", str(port)],
-                            cwd=PACKAGE_ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's log goes to a file, never an unread pipe (a full pipe would block the server)
+    log = Path(tempfile.mkdtemp(prefix="faq-server-")) / f"server-{port}.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "cli", *(command or ("serve",)), "--port", str(port)],
+                                cwd=PACKAGE_ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=sink)
+    LOGS[proc.pid] = log
     url = f"http://127.0.0.1:{port}"
-    wait_ready(url, proc, ready)
+    try:
+        wait_ready(url, proc, ready)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}\n{log.read_text(errors='replace')[-4000:]}") from None
     return proc, url
+
+
+def server_log(proc: subprocess.Popen[bytes]) -> Path:
+    """The file a server started by start_server writes its log (stderr) to."""
+    return LOGS[proc.pid]
 
 
 @contextmanager

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
+import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.concurrency import run_in_threadpool
 
 from assistant import logs
@@ -57,36 +58,66 @@ WORDS_PER_TOKEN_EVENT = 3
 
 
 class Metrics:
-    """Prometheus metrics in a registry of this app's own (no process-global state)."""
+    """Prometheus metrics in a registry of this app's own (no process-global state). HTTP requests
+    are counted by prometheus-fastapi-instrumentator, labelled by route template, every unknown
+    path under one label ("none"). With several workers (`faq serve` sets PROMETHEUS_MULTIPROC_DIR)
+    the values live in files that /metrics sums over the workers."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("faq_http_requests", "HTTP requests", ["path", "status"], registry=self.registry)
         self.latency = Histogram("faq_answer_seconds", "Answer latency by action", ["action"], registry=self.registry,
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
         self.verdicts = Counter("faq_guardrail_verdicts", "Guardrail checks that fired", ["check", "category"],
                                 registry=self.registry)
         self.errors = Counter("faq_errors", "Errors by kind", ["kind"], registry=self.registry)
 
+    def instrument(self, app: FastAPI) -> None:
+        from prometheus_fastapi_instrumentator import Instrumentator
+
+        Instrumentator(should_group_status_codes=False, should_group_untemplated=True,
+                       excluded_handlers=["/metrics"], registry=self.registry).instrument(app)
+
+    def exposition(self) -> bytes:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
+        return generate_latest(self.registry)
+
 
 class RateLimiter:
-    """A sliding one-minute window per client, per worker process."""
+    """Requests per client per minute (a moving window) through the `limits` library: counters in
+    this process's memory by default, or in Redis (FAQ_REDIS_URL) shared by every process. When
+    Redis cannot be reached the request is let through and the error counted: a patient is never
+    refused because the limiter is down."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._hits: dict[str, deque[float]] = {}
+    def __init__(self, per_minute: int, storage_url: str = "") -> None:
+        from limits import RateLimitItemPerMinute, storage, strategies
 
-    def allow(self, client: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        window = self._hits.setdefault(client, deque())
-        while window and now - window[0] > 60:
-            window.popleft()
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        if len(self._hits) > 10_000:  # forget idle clients
-            self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] <= 60}
-        return True
+        self.item = RateLimitItemPerMinute(per_minute)
+        self.storage = storage.storage_from_string(storage_url or "memory://")
+        self.strategy = strategies.MovingWindowRateLimiter(self.storage)
+
+    def allow(self, client: str) -> bool:
+        return bool(self.strategy.hit(self.item, "chat", client))
+
+
+class Unauthorized(Exception):
+    """A missing or wrong admin key (raised by the staff-only dependency, answered with 401)."""
+
+
+class Busy:
+    """At most ``limit`` answers computed at once in this process; the next request is turned away
+    at once (503, Retry-After) instead of queueing into multi-second waits."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def try_enter(self) -> bool:
+        return self._slots.acquire(blocking=False)
+
+    def leave(self) -> None:
+        self._slots.release()
 
 
 def error(status: int, code: str, message: str, request: Request, disclaimer: str | None = None) -> JSONResponse:
@@ -117,7 +148,8 @@ def stream_events(reply: Reply) -> Iterator[str]:
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     svc = services or Services(settings)
     metrics = Metrics()
-    limiter = RateLimiter(settings.rate_limit_per_minute)
+    limiter = RateLimiter(settings.rate_limit_per_minute, settings.redis_url)
+    busy = Busy(settings.max_inflight)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -128,6 +160,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     app = FastAPI(title="Spine clinic FAQ assistant", version="0.1.0", lifespan=lifespan)
     app.state.services = svc
+    metrics.instrument(app)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], max_age=600)
 
@@ -153,9 +186,14 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         response.headers["X-Request-ID"] = request.state.request_id
         for key, value in (CONSOLE_HEADERS if staff_console else SECURITY_HEADERS).items():
             response.headers.setdefault(key, value)
-        metrics.requests.labels(CONSOLE_PATH + "/*" if staff_console else request.url.path,
-                                str(response.status_code)).inc()
         return response
+
+    if settings.trusted_proxies:
+        # outermost: the client address every later step sees (the rate limit's key, the log) is the
+        # one X-Forwarded-For names, but only when the request came through a trusted proxy
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -173,7 +211,14 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     def rate_limited(request: Request) -> JSONResponse | None:
         # Staff tools (the evaluation runner over HTTP) send the admin key and are not throttled.
-        if is_staff(request.headers.get("x-admin-key")) or limiter.allow(client_key(request)):
+        if is_staff(request.headers.get("x-admin-key")):
+            return None
+        try:
+            if limiter.allow(client_key(request)):
+                return None
+        except Exception:  # the shared counter store is down: let the patient through, say so in the log
+            log.exception("rate limiter unavailable")
+            metrics.errors.labels("rate_limiter").inc()
             return None
         metrics.errors.labels("rate_limited").inc()
         response = error(429, "rate_limited", svc.assistant.error_text(svc.assistant.message("rate_limited")),
@@ -185,11 +230,19 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         limited = rate_limited(request)
         if limited is not None:
             return limited
+        if not busy.try_enter():
+            metrics.errors.labels("busy").inc()
+            response = error(503, "busy", svc.assistant.error_text(svc.assistant.message("busy")), request,
+                             svc.clinic.disclaimer)
+            response.headers["Retry-After"] = "5"
+            return response
         started = time.perf_counter()
         try:
             reply = await run_in_threadpool(svc.assistant.ask, body.message, body.session_id)
         except InputError as exc:
             return error(422, "invalid_message", svc.assistant.error_text(exc), request, svc.clinic.disclaimer)
+        finally:
+            busy.leave()
         metrics.latency.labels(reply.action).observe(time.perf_counter() - started)
         for verdict in (reply.trace or {}).get("verdicts", []):
             if verdict.get("fired"):
@@ -257,14 +310,14 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     @app.get("/metrics")
     async def prometheus() -> Response:
-        return PlainTextResponse(generate_latest(metrics.registry).decode(), media_type=CONTENT_TYPE_LATEST)
+        return PlainTextResponse(metrics.exposition().decode(), media_type=CONTENT_TYPE_LATEST)
 
     def staff(x_admin_key: Annotated[str | None, Header()] = None) -> None:
         if not is_staff(x_admin_key):
-            raise PermissionError
+            raise Unauthorized
 
-    @app.exception_handler(PermissionError)
-    async def unauthorized(request: Request, exc: PermissionError) -> JSONResponse:
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
         response = error(401, "unauthorized", "A valid X-Admin-Key header is required.", request)
         response.headers["WWW-Authenticate"] = "X-Admin-Key"
         return response

@@ -125,10 +125,31 @@ def test_health_readiness_and_metrics(server: str) -> None:
     assert httpx.get(f"{server}/readyz").json() == {"status": "ready"}
     chat(server, "I suddenly can't feel my legs")
     text = httpx.get(f"{server}/metrics").text
-    assert 'faq_http_requests_total{path="/v1/chat"' in text
+    assert 'http_requests_total{handler="/v1/chat",method="POST",status="200"}' in text
     assert 'faq_guardrail_verdicts_total{category="emergency",check="input:emergency"}' in text
     assert "faq_answer_seconds_bucket" in text
     assert httpx.get(f"{server}/docs").status_code == 200
+
+
+def series(metrics: str) -> set[str]:
+    return {line.rsplit(" ", 1)[0] for line in metrics.splitlines() if line and not line.startswith("#")}
+
+
+@pytest.mark.slow
+def test_unknown_paths_share_one_metrics_label(server: str) -> None:
+    import random
+
+    for _ in range(3):  # every label that unknown paths can produce exists once
+        httpx.get(f"{server}/no-such-page")
+        httpx.post(f"{server}/no-such-page")
+    before = series(httpx.get(f"{server}/metrics").text)
+    rng = random.Random(7)
+    for i in range(100):
+        path = "/" + "/".join(rng.choice(["wp-admin", "x", ".env", "api", str(i), "%2e%2e"]) for _ in range(3))
+        assert httpx.request(rng.choice(["GET", "POST"]), f"{server}{path}").status_code in (404, 405)
+    after = series(httpx.get(f"{server}/metrics").text)
+    assert after == before, sorted(after - before)[:5]
+    assert any('handler="none"' in line for line in after)
 
 
 @pytest.mark.slow
