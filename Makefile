@@ -7,11 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Browser tests: Debian's chromium (never `playwright install`) and axe-core from the npm registry.
 BROWSER_STAMP := .tools/.installed
+# Shared-state tests and the load benchmark: Debian's postgresql, redis-server and wrk (started by
+# the tests themselves on free loopback ports; Postgres as a dedicated user).
+SERVICES_STAMP := .tools/.services
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run chat test eval install browser lint bench bench-full clean lock train
+.PHONY: run chat test eval install browser services lint bench bench-full bench-load clean lock train
 
 run: $(STAMP)
 	$(BIN)/faq ingest --if-empty --quiet
@@ -23,7 +26,7 @@ chat: $(STAMP)
 	$(BIN)/faq train --quiet
 	$(BIN)/faq chat
 
-test: $(STAMP) $(BROWSER_STAMP)
+test: $(STAMP) $(BROWSER_STAMP) $(SERVICES_STAMP)
 	$(BIN)/ruff check core cli assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -62,6 +65,14 @@ $(BROWSER_STAMP):
 	npm install --no-save --silent --no-audit --no-fund --prefix .tools axe-core@4
 	touch $(BROWSER_STAMP)
 
+services: $(SERVICES_STAMP)
+
+$(SERVICES_STAMP):
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && test -x /usr/bin/redis-server && test -x /usr/bin/wrk || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server wrk)
+	mkdir -p .tools
+	touch $(SERVICES_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff check core cli assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
@@ -74,6 +85,10 @@ bench-full: $(STAMP)
 	$(BIN)/python benchmarks/ingest_bench.py --work var/bench
 	$(BIN)/python benchmarks/retrieval_bench.py --full-index var/bench
 	$(BIN)/python benchmarks/guardrails_bench.py
+
+# Two API processes on shared Postgres and Redis under wrk (issue 15's throughput figures): ~5 min.
+bench-load: $(STAMP) $(SERVICES_STAMP)
+	$(BIN)/python benchmarks/load_bench.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

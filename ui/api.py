@@ -35,7 +35,7 @@ from assistant.settings import Settings
 from assistant.wiring import Services
 from core.errors import FAQError, InputError
 from core.types import Response as Reply
-from ui.schemas import ChatRequest, ErrorBody, ErrorDetail, FeedbackRequest
+from ui.schemas import ChatRequest, ErrorBody, ErrorDetail, FeedbackRequest, errors
 
 log = logging.getLogger("faq.api")
 SECURITY_HEADERS = {
@@ -250,11 +250,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         log.info("turn %s: %s/%s", reply.turn_id, reply.action, reply.category)
         return reply
 
-    @app.post("/v1/chat", response_model=Reply, response_model_exclude={"trace"})
+    @app.post("/v1/chat", response_model=Reply, response_model_exclude={"trace"}, responses=errors(422, 429, 503))
     async def chat(request: Request, body: ChatRequest) -> Any:
         return await answer(request, body)
 
-    @app.post("/v1/chat/stream", response_class=StreamingResponse)
+    @app.post("/v1/chat/stream", response_class=StreamingResponse, responses=errors(422, 429, 503))
     async def chat_stream(request: Request, body: ChatRequest) -> Any:
         reply = await answer(request, body)
         if isinstance(reply, JSONResponse):
@@ -262,7 +262,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         return StreamingResponse(stream_events(reply), media_type="text/event-stream",
                                  headers={"X-Accel-Buffering": "no"})
 
-    @app.post("/v1/feedback")
+    @app.post("/v1/feedback", responses=errors(404, 422))
     async def feedback(request: Request, body: FeedbackRequest) -> Any:
         found = await run_in_threadpool(svc.sessions.feedback, body.turn_id, body.rating, body.comment)
         if not found:
@@ -298,7 +298,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", responses=errors(503))
     async def readyz(request: Request) -> Any:
         try:
             ready = await run_in_threadpool(svc.ready)
@@ -308,7 +308,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             return error(503, "not_ready", "The knowledge base is empty: run `faq ingest`.", request)
         return {"status": "ready"}
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse)
     async def prometheus() -> Response:
         return PlainTextResponse(metrics.exposition().decode(), media_type=CONTENT_TYPE_LATEST)
 
@@ -324,13 +324,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     staff_only = [Depends(staff)]
 
-    @app.post("/v1/admin/reindex", dependencies=staff_only)
+    @app.post("/v1/admin/reindex", dependencies=staff_only, responses=errors(401))
     async def reindex() -> Any:
         report = await run_in_threadpool(svc.ingestor.ingest, [settings.docs_dir], progress=False)
         return {"summary": report.summary(), "ingested": report.ingested, "unchanged": report.unchanged,
                 "failed": [{"path": p, "reason": r} for p, r in report.failed], "removed": report.removed}
 
-    @app.get("/v1/admin/transcripts", dependencies=staff_only)
+    @app.get("/v1/admin/transcripts", dependencies=staff_only, responses=errors(401, 422))
     async def transcripts(action: str | None = None, category: str | None = None,
                           feedback: str | None = None, days: float = 30, limit: int = 200) -> Any:
         since = time.time() - days * 86400

@@ -31,3 +31,19 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
     request_id: str
     disclaimer: str | None = None
+
+
+ERROR_MEANINGS = {
+    401: "A valid X-Admin-Key header is required",
+    404: "No such turn",
+    413: "The request body is too large",
+    422: "The request or the message could not be read; the message says why in the policy's words",
+    429: "Too many requests from this client; Retry-After says when to try again",
+    500: "Something went wrong on the server; the request id is in the log",
+    503: "Busy (Retry-After) or not ready",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` for the error bodies a route can return (the schema the fuzz test holds it to)."""
+    return {status: {"model": ErrorBody, "description": ERROR_MEANINGS[status]} for status in (*statuses, 413, 500)}

@@ -184,6 +184,8 @@ def test_a_client_over_the_rate_limit_gets_a_friendly_429(indexed: Path, model_c
     try:
         codes = [chat(url, "What is fibrin?").status_code for _ in range(5)]
         limited = chat(url, "What is fibrin?")
+        spoofed = httpx.post(f"{url}/v1/chat", json={"message": "What is fibrin?"}, timeout=30,
+                             headers={"X-Forwarded-For": "203.0.113.99"})
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -191,6 +193,64 @@ def test_a_client_over_the_rate_limit_gets_a_friendly_429(indexed: Path, model_c
     assert limited.status_code == 429 and "a little fast" in limited.json()["error"]["message"]
     assert limited.json()["error"]["message"].endswith(limited.json()["disclaimer"])
     assert limited.headers["retry-after"] == "30"
+    # a forged X-Forwarded-For from a client that is not a trusted proxy changes nothing
+    assert spoofed.status_code == 429
+
+
+@pytest.mark.slow
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(indexed: Path, model_cache: Path) -> None:
+    proc, url = start_server(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="2",
+                             FAQ_TRUSTED_PROXIES='["127.0.0.1"]')
+    try:
+        def via_proxy(client: str) -> int:
+            return httpx.post(f"{url}/v1/chat", json={"message": "What is fibrin?"}, timeout=30,
+                              headers={"X-Forwarded-For": client}).status_code
+
+        first = [via_proxy("203.0.113.7") for _ in range(3)]
+        second = [via_proxy("198.51.100.22") for _ in range(3)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert first == [200, 200, 429] and second == [200, 200, 429]
+
+
+@pytest.mark.slow
+def test_past_its_capacity_the_server_sheds_load_at_once_with_a_friendly_503(indexed: Path,
+                                                                              model_cache: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    proc, url = start_server(indexed, model_cache, FAQ_RATE_LIMIT_PER_MINUTE="10000", FAQ_MAX_INFLIGHT="1")
+    try:
+        question = "I had the fibrin injection last month and my back is still stiff in the mornings, " * 8
+        with ThreadPoolExecutor(24) as pool:
+            replies = list(pool.map(lambda _: chat(url, question), range(24)))
+        after = chat(url, "What is fibrin?")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    codes = [r.status_code for r in replies]
+    assert set(codes) == {200, 503} and after.status_code == 200, codes
+    busy = next(r for r in replies if r.status_code == 503)
+    assert busy.headers["retry-after"] == "5" and busy.json()["error"]["code"] == "busy"
+    assert "try again in a few seconds" in busy.json()["error"]["message"]
+
+
+def test_an_os_error_in_a_staff_route_is_a_500_not_a_request_to_sign_in(
+        clinic_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from ui.api import create_app
+
+    def unreadable(*_: Any, **__: Any) -> Any:
+        raise PermissionError(13, "Permission denied", "knowledge/docs")
+
+    monkeypatch.setattr(clinic_services.ingestor, "ingest", unreadable)
+    client = TestClient(create_app(clinic_services.settings, clinic_services), raise_server_exceptions=False)
+    key = {"X-Admin-Key": clinic_services.settings.admin_key}
+    assert client.post("/v1/admin/reindex").status_code == 401
+    failed = client.post("/v1/admin/reindex", headers=key)
+    assert failed.status_code == 500 and failed.json()["error"]["code"] == "internal_error"
+    assert failed.json()["request_id"] == failed.headers["x-request-id"]
 
 
 def test_serving_on_a_public_address_with_the_placeholder_key_is_refused(tmp_path: Path,
