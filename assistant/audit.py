@@ -58,11 +58,34 @@ def files(data_dir: Path) -> Iterator[Path]:
             yield path
 
 
-def audit(data_dir: Path, detector: PiiDetector, extra: list[Path] | None = None) -> tuple[list[Finding], int]:
-    """Everything found under data_dir (and in the extra files, such as a server log), and the
-    number of files read."""
+def database_texts(url: str) -> Iterator[tuple[str, str]]:
+    """(where, text) for each text value in a shared sessions database (FAQ_DATABASE_URL)."""
+    from sqlalchemy import MetaData, String, Table, create_engine, inspect, select
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            for name in inspect(db).get_table_names():
+                table = Table(name, MetaData(), autoload_with=db)
+                columns = [c for c in table.columns if isinstance(c.type, String)]
+                for row in db.execute(select(*columns)) if columns else ():
+                    for column, value in zip(columns, row, strict=True):
+                        if value:
+                            yield f"{engine.url.render_as_string(hide_password=True)}:{name}.{column.name}", str(value)
+    finally:
+        engine.dispose()
+
+
+def audit(data_dir: Path, detector: PiiDetector, extra: list[Path] | None = None,
+          database_url: str = "") -> tuple[list[Finding], int]:
+    """Everything found under data_dir (and in the extra files, such as a server log, and in the
+    shared database when there is one), and the number of files (or databases) read."""
     findings: list[Finding] = []
     read = 0
+    if database_url and not database_url.startswith("sqlite"):
+        read += 1
+        findings += [Finding(where, span.kind, span.text) for where, text in database_texts(database_url)
+                     for span in detector.find(text) if span.kind in AUDITED_KINDS]
     for path in [*files(data_dir), *(extra or [])]:
         read += 1
         root = data_dir if path.is_relative_to(data_dir) else path.parent

@@ -214,7 +214,8 @@ def chat(ctx: click.Context) -> None:
 @click.pass_context
 @friendly_errors
 def audit_data(ctx: click.Context, logs_: tuple[Path, ...]) -> None:
-    """Scan the data dir (SQLite, logs, reports) for personal data; exit 1 if any is found."""
+    """Scan the data dir (SQLite, logs, reports) and the shared database (FAQ_DATABASE_URL) for
+    personal data; exit 1 if any is found."""
     from assistant.audit import audit
 
     svc = services(ctx)
@@ -222,7 +223,7 @@ def audit_data(ctx: click.Context, logs_: tuple[Path, ...]) -> None:
     if not data_dir.is_dir():
         click.echo(f"{data_dir}: no data folder yet; nothing stored")
         return
-    findings, read = audit(data_dir, svc.pii, list(logs_))
+    findings, read = audit(data_dir, svc.pii, list(logs_), svc.settings.database_url)
     for f in findings:
         click.echo(f"{f.where}: {f.kind} {f.text!r}")
     click.echo(f"{len(findings)} personal identifiers found in {read} files under {data_dir}")

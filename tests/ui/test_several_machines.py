@@ -62,3 +62,32 @@ def test_two_processes_share_conversations_feedback_and_the_rate_limit(
 
     # nothing was written to the processes' own folders' session files: the turns are in Postgres
     assert not list(tmp_path.rglob("sessions.sqlite3"))
+
+
+@pytest.mark.slow
+def test_audit_data_scans_the_shared_database(shared: dict[str, str], model_cache: Path, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from assistant.sessions import turns
+
+    env = {**shared, "FAQ_RATE_LIMIT_PER_MINUTE": "100", "FAQ_CONSOLE_ENABLED": "false"}
+    with running(tmp_path / "a", model_cache, **env) as a:
+        reply = chat(a, "my email is lena.fischer@example.org, does the injection hurt?")
+        assert reply.status_code == 200
+
+    def audit() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cli", "audit-data"], cwd=PACKAGE_ROOT, env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("FAQ_")}, **shared,
+            "FAQ_DATA_DIR": str(tmp_path / "a"), "FAQ_MODEL_CACHE_DIR": str(model_cache)},
+            capture_output=True, text=True, timeout=300)
+
+    clean = audit()
+    assert clean.returncode == 0, clean.stdout[-2000:]
+    engine = create_engine(shared["FAQ_DATABASE_URL"])
+    with engine.begin() as db:  # a row written past the redaction, as a bug elsewhere might
+        db.execute(turns.insert().values(session_id="leak", turn_id="leak-1", created=0.0, action="answer",
+                                         category="clinic", question="call me on +44 7700 900123",
+                                         standalone="", answer=""))
+    engine.dispose()
+    leaky = audit()
+    assert leaky.returncode == 1 and "PHONE" in leaky.stdout and "turns.question" in leaky.stdout
