@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from dataclasses import dataclass, field
 
 from assistant.answerability import Answerability, Evidence, Judgement, evidence_of
@@ -27,7 +26,7 @@ from assistant.rewrite import standalone
 from assistant.sessions import SessionStore, TurnRecord
 from assistant.trace import Trace
 from core.errors import InputError
-from core.types import Action, Category, Consultation, Response, SourceRef, Suggestion
+from core.types import Action, Category, Consultation, Response, SourceRef, Suggestion, new_id
 from guardrails.pii import PiiDetector
 from guardrails.pipeline import Guardrails, InputDecision, Message
 from guardrails.policy import Policy
@@ -153,7 +152,7 @@ class Assistant:
     # --- the pipeline ---------------------------------------------------------------------------
     def ask(self, question: str, session_id: str | None = None, *, use_writer: bool = True) -> Response:
         started = time.perf_counter()
-        turn_id, session_id, trace = uuid.uuid4().hex[:16], session_id or uuid.uuid4().hex[:16], Trace()
+        turn_id, session_id, trace = new_id(), session_id or new_id(), Trace()
         text = check_input(question, self.policy, self.limits.max_question_chars)
         with trace.timed("history"):
             history = self.sessions.history(session_id)

@@ -24,6 +24,7 @@ def configure(verbose: bool = False, detector: PiiDetector | None = None) -> Non
     detector = detector or PiiDetector()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s [%(request_id)s] %(message)s")
+    logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)  # a line per message otherwise
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())

@@ -18,7 +18,7 @@ from assistant import logs
 from assistant.settings import Settings, load_settings
 from assistant.wiring import Services
 from core.errors import ConfigError, FAQError, InputError, StoreError
-from core.types import Response
+from core.types import Response, new_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -191,7 +191,7 @@ def chat(ctx: click.Context) -> None:
     svc = services(ctx)
     assistant = svc.assistant
     click.echo(assistant.greeting())
-    session = uuid.uuid4().hex[:16]
+    session = new_id()
     while True:
         try:
             question = input("\nyou> ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +12,13 @@ Category = Literal[
     "faq", "diagnosis", "treatment_decision", "medication", "emergency", "self_harm",
     "prompt_injection", "abuse", "off_topic", "language",
 ]
+
+
+def new_id() -> str:
+    """A 16-character id for a turn, session or request. It always has a letter, so that no id in a
+    log line or a stored row reads as a phone or card number to the personal-data detector."""
+    alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+    return secrets.choice("abcdefghjkmnpqrstvwxyz") + "".join(secrets.choice(alphabet) for _ in range(15))
 
 
 class _Model(BaseModel):

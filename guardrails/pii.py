@@ -104,6 +104,8 @@ CUES = re.compile(
     re.IGNORECASE)
 HERE = re.compile(r"\b(?P<name>" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+here\b")
 MIN_PHONE_DIGITS = 8
+# the ids this service writes (core.types.new_id: lower-case letters and digits): never personal data
+SERVICE_ID = re.compile(r"(?=[0-9a-z]*[a-z])[0-9a-z]{12,}")
 COMMON_ZIPF = 4.3  # wordfreq's Zipf scale: at or above, a common English word (not a name on its own)
 # Capitalised words that are never names: days, months, holidays, greetings.
 NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may june
@@ -139,14 +141,24 @@ class PiiDetector:
         self._engine: Any = None
         self._medical: frozenset[str] = frozenset()
         self._lock = threading.Lock()
+        self._building = threading.local()
 
     # --- building ---------------------------------------------------------------------------------
     def warm_up(self) -> Any:
         with self._lock:
             if self._engine is None:
-                self._engine = self._build()
-                self._medical = load_medical_words()
+                self._building.active = True
+                try:
+                    self._engine = self._build()
+                    self._medical = load_medical_words()
+                finally:
+                    self._building.active = False
             return self._engine
+
+    def building_here(self) -> bool:
+        """True in the thread that is building the engine (whose own log records, from Presidio
+        and spaCy, hold no patient data and must not wait for the engine they are building)."""
+        return bool(getattr(self._building, "active", False))
 
     def _build(self) -> Any:
         import spacy
@@ -228,6 +240,9 @@ class PiiDetector:
                     kind = "DOB" if DOB_CUE.search(text[max(0, r.start - 25):r.start]) else "DATE"
                 spans.append(Span(kind, r.start, r.end, piece))
         spans += self._labelled(text) + self._names(text)
+        # a turn, session or request id this service wrote (in a log line, a stored row) is not a
+        # phone, card or record number, even where its characters look like one
+        spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(_token_around(text, s.start, s.end))]
         return _merge(spans, text)
 
     @staticmethod
@@ -240,7 +255,8 @@ class PiiDetector:
             out.append(Span(kind, m.start(), m.end(), m.group(0)))
         # a street name is written with a capital somewhere ("712 Pine St", "5 oak Road"); "a 90 minute
         # drive" is not an address (a lower-case address is still found after its cue, below)
-        out += [Span("ADDRESS", m.start(), m.end(), m.group(0).rstrip(",. ")) for m in ADDRESS.finditer(text)
+        out += [Span("ADDRESS", m.start(), m.start() + len(m.group(0).rstrip(",. ")), m.group(0).rstrip(",. "))
+                for m in ADDRESS.finditer(text)
                 if not re.fullmatch(r"\d+\s+\w+", m.group(0).strip()) and re.search(r"[A-Z]", m.group(0))]
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in ADDRESS_AFTER.finditer(text)]
         out += [Span("ADDRESS", m.start("id"), m.end("id"), m.group("id")) for m in ADDRESS_CUE.finditer(text)]
@@ -328,8 +344,23 @@ class PiiDetector:
         return out
 
     def erase(self, text: str) -> str:
-        """The text with personal data removed outright (for retrieval, where a tag is noise)."""
-        return " ".join(_TAG.sub(" ", self.redact(text)).split())
+        """The text with personal data removed outright, for retrieval, where a tag is noise. A
+        sentence that carries personal data is dropped whole when another sentence has none: "my
+        member ID is XJ555. Is it painful?" -> "Is it painful?" (its label words would pull the
+        search towards insurance)."""
+        redacted = self.redact(text)
+        sentences = [s for s in re.split(r"(?<=[.!?;])\s+", redacted) if s.strip()]
+        plain = [s for s in sentences if not _TAG.search(s)]
+        kept = plain if plain and len(plain) < len(sentences) else sentences
+        return " ".join(_TAG.sub(" ", " ".join(kept)).split())
+
+
+def _token_around(text: str, start: int, end: int) -> str:
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end].strip("[](){}<>+-. ")
 
 
 def _mostly_foreign(text: str) -> bool:
@@ -345,9 +376,13 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?\n:;\"(" or before.endswith(("—", "-"))
 
 
+LABELLED = frozenset({"MRN", "INSURANCE_ID", "SSN", "DOB", "ADDRESS"})  # found by their label: say more than PHONE
+
+
 def _merge(spans: list[Span], text: str) -> list[Span]:
     """Overlapping spans become one covering both, so no fragment of either survives; it takes the
-    kind of the longest (a phone number inside an address stays one address)."""
+    kind of the longest (a phone number inside an address stays one address), a labelled kind on a
+    tie ("my MRN is 88231907" is a record number, though it is shaped like a phone number)."""
     groups: list[list[Span]] = []
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):
         if groups and span.start < max(s.end for s in groups[-1]):
@@ -357,7 +392,7 @@ def _merge(spans: list[Span], text: str) -> list[Span]:
     merged: list[Span] = []
     for group in groups:
         start, end = group[0].start, max(s.end for s in group)
-        kind = max(group, key=lambda s: (s.end - s.start, -s.start)).kind
+        kind = max(group, key=lambda s: (s.end - s.start, s.kind in LABELLED, -s.start)).kind
         merged.append(Span(kind, start, end, text[start:end]))
     return merged
 
@@ -370,6 +405,8 @@ class RedactingFilter(logging.Filter):
         self.detector = detector
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if self.detector.building_here():
+            return True  # the detector's own start-up messages; redacting them would wait on itself
         record.msg = self.detector.redact(record.getMessage())
         record.args = ()
         return True

@@ -16,7 +16,6 @@ import os
 import secrets
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +34,7 @@ from assistant.settings import Settings
 from assistant.wiring import Services
 from core.errors import FAQError, InputError
 from core.types import Response as Reply
+from core.types import new_id
 from ui.schemas import ChatRequest, ErrorBody, ErrorDetail, FeedbackRequest, errors
 
 log = logging.getLogger("faq.api")
@@ -166,7 +166,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def envelope(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = uuid.uuid4().hex[:16]
+        request.state.request_id = new_id()
         REQUEST_ID.set(request.state.request_id)
         length = request.headers.get("content-length")
         staff_console = request.url.path.startswith(CONSOLE_PATH)

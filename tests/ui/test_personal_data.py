@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,9 @@ def audit(data_dir: Path, model_cache: Path, *logs: Path) -> subprocess.Complete
 def test_no_detected_identifier_is_stored_or_logged(indexed: Path, model_cache: Path, tmp_path: Path) -> None:
     data = tmp_path / "var"
     shutil.copytree(indexed, data, ignore=shutil.ignore_patterns("sessions.sqlite3*"))
+    # what the folder held before any message (the article's index): a short name such as "Bill"
+    # can occur in it ("billing") without any patient having typed it
+    before = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
     cases = [c for c in yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["cases"] if c["identifiers"]][::EVERY]
     detector = PiiDetector()
     proc, url = start_server(data, model_cache, "-v", "serve", FAQ_RATE_LIMIT_PER_MINUTE="100000")
@@ -72,7 +76,11 @@ def test_no_detected_identifier_is_stored_or_logged(indexed: Path, model_cache: 
                 missed += 1  # the detector misses it (counted by the benchmark), so it may be stored
                 continue
             detected += 1
-            assert value.encode() not in stored, f"{ident['kind']} {value!r} was stored or logged"
+            whole = re.compile(rb"(?<![A-Za-z0-9])" + re.escape(value.encode()) + rb"(?![A-Za-z0-9])")
+            if whole.search(before):
+                continue
+            # as a whole word: "Bill" inside "Billing question..." is not the name
+            assert not whole.search(stored), f"{ident['kind']} {value!r} was stored or logged"
     assert detected > 100 and missed < detected / 5
 
     clean = audit(data, model_cache, log)
