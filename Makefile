@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run chat test eval install browser services lint bench bench-full bench-load clean lock train
+.PHONY: run chat test test-slow eval install browser services lint bench bench-full bench-load clean lock train
 
 run: $(STAMP)
 	$(BIN)/faq ingest --if-empty --quiet
@@ -26,10 +26,15 @@ chat: $(STAMP)
 	$(BIN)/faq train --quiet
 	$(BIN)/faq chat
 
+# The default run (lint, types, every test not marked slow): a few minutes. `make test-slow` runs the
+# rest (real servers, browsers, Postgres, Redis, fuzzing: ~15 min); CI runs both.
 test: $(STAMP) $(BROWSER_STAMP) $(SERVICES_STAMP)
 	$(BIN)/ruff check core cli assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(STAMP) $(BROWSER_STAMP) $(SERVICES_STAMP)
+	$(BIN)/python -m pytest -m slow
 
 # The release gate: every shipped question set against the committed baseline (exit 1 on a
 # critical failure or a regression). Reports land in var/eval/report.{html,md,json}.

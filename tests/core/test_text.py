@@ -3,6 +3,8 @@ that is already a word, and real stems."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -63,10 +65,15 @@ def test_cleaning_straightens_quotes_and_drops_invisible_characters() -> None:
     assert clean("it’s\u200b  “fine”\u00ad") == "it's \"fine\""
 
 
+@functools.cache
+def shared_normaliser() -> TextNormaliser:
+    return TextNormaliser(EnglishSpeller())  # built once: hypothesis cannot take a fixture
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=120))
 def test_normalising_never_fails_and_is_stable(text: str) -> None:
-    n = TextNormaliser(EnglishSpeller())
+    n = shared_normaliser()
     once = n.normalise(text).text
     assert isinstance(once, str) and n.normalise(once).text == n.normalise(once).text
     assert all(t == t.lower() for t in n.terms(text))
