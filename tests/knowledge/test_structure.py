@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from assistant.settings import PACKAGE_ROOT
 from knowledge.chunking import Chunker, sentence_units
 from knowledge.cleaning import Cleaner, load_rules
 from knowledge.documents import DocumentReader
 from knowledge.structure import parse_markdown, parse_plain
-from knowledge.types import Document
+from knowledge.types import Document, Section
 from tests.conftest import CLINIC_DOC
 
 CLINIC_HEADINGS = [
@@ -89,3 +92,28 @@ def test_chunk_ids_are_stable_and_depend_on_source_section_and_text() -> None:
     first = [c.id for c in Chunker(900, 150).chunk(clinic_document())]
     second = [c.id for c in Chunker(900, 150).chunk(clinic_document())]
     assert first == second and len(set(first)) == len(first)
+
+
+_WORDS = st.text(alphabet=st.characters(categories=("Ll", "Lu", "Nd")), min_size=1, max_size=12)
+_SENTENCE = st.builds(lambda ws, end: " ".join(ws) + end, st.lists(_WORDS, min_size=1, max_size=25),
+                      st.sampled_from([".", "?", "!", ""]))
+_PARAGRAPH = st.builds(" ".join, st.lists(_SENTENCE, min_size=1, max_size=8))
+
+
+@settings(max_examples=60, deadline=None)
+@given(sections=st.lists(st.lists(_PARAGRAPH, min_size=1, max_size=4), min_size=1, max_size=4),
+       size=st.integers(200, 1200), overlap=st.integers(0, 150))
+def test_chunking_any_text_keeps_every_word_in_its_own_section(sections: list[list[str]], size: int,
+                                                               overlap: int) -> None:
+    doc = Document(source="prop.md", origin="/prop.md", title="Prop", url="", content_hash="h", sections=tuple(
+        Section(f"Part {i}", ("Prop", f"Part {i}"), "\n\n".join(paragraphs)) for i, paragraphs in enumerate(sections)))
+    chunks = Chunker(size, overlap).chunk(doc)
+    for section in doc.sections:
+        mine = [c for c in chunks if c.section == section.heading]
+        assert mine and all(c.heading_path == section.heading_path for c in mine)
+        covered = " ".join(" ".join(c.text.split()) for c in mine)
+        for word in section.text.split():  # nothing is lost...
+            assert word in covered
+        for chunk in mine:  # ...and nothing comes from another section
+            assert " ".join(chunk.text.split()) in " ".join(section.text.split())
+    assert [c.id for c in chunks] == [c.id for c in Chunker(size, overlap).chunk(doc)]  # stable ids
