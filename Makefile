@@ -31,10 +31,10 @@ chat: $(STAMP)
 test: $(STAMP) $(BROWSER_STAMP) $(SERVICES_STAMP)
 	$(BIN)/ruff check core cli assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" --durations=20
 
 test-slow: $(STAMP) $(BROWSER_STAMP) $(SERVICES_STAMP)
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m slow --durations=20
 
 # The release gate: every shipped question set against the committed baseline (exit 1 on a
 # critical failure or a regression). Reports land in var/eval/report.{html,md,json}.

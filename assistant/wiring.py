@@ -93,6 +93,7 @@ class Services:
         self.searcher.warm_up()
         self.store.active()
         _ = self.answerability  # the answerability model file is read (and checked) now, not on a first question
+        _ = self.composer  # and the labelled example questions are embedded now (on a new machine: once)
 
     def ready(self) -> bool:
         """Model loaded, the sessions database reachable, and the store with an index to answer from."""
