@@ -220,7 +220,7 @@ def audit_data(ctx: click.Context, logs_: tuple[Path, ...]) -> None:
 
     svc = services(ctx)
     data_dir = svc.settings.data_dir
-    if not data_dir.is_dir():
+    if not data_dir.is_dir() and not svc.settings.database_url and not logs_:
         click.echo(f"{data_dir}: no data folder yet; nothing stored")
         return
     findings, read = audit(data_dir, svc.pii, list(logs_), svc.settings.database_url)
