@@ -86,6 +86,19 @@ def clinic_services(make_services: Callable[..., Services], docs_dir: Path) -> S
     return svc
 
 
+@pytest.fixture(scope="module")
+def clinic_module(make_module_services: Callable[..., Services],
+                  tmp_path_factory: pytest.TempPathFactory) -> Services:
+    """The clinic's documents indexed once for a whole test module: for tests that only ask
+    questions (each in its own session) and never change the services."""
+    docs = tmp_path_factory.mktemp("module-docs") / "docs"
+    shutil.copytree(CLINIC_DOC.parent, docs)
+    svc = make_module_services(docs_dir=docs)
+    report = svc.ingestor.ingest([docs], progress=False)
+    assert report.ingested == ["intra-annular-fibrin-injection.txt"], report
+    return svc
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,9 +19,9 @@ FAQ_SET = yaml.safe_load((PACKAGE_ROOT / "evals" / "sets" / "clinic_faq.yaml").r
 MARKER = re.compile(r" \[(\d+)\]")
 
 
-@pytest.fixture
-def assistant(clinic_services: Services) -> Assistant:
-    return clinic_services.assistant
+@pytest.fixture(scope="module")
+def assistant(clinic_module: Services) -> Assistant:
+    return clinic_module.assistant
 
 
 def body(response: Response) -> str:

@@ -29,9 +29,9 @@ def services(make_module_services: Callable[..., Services]) -> Services:
     return make_module_services()
 
 
-@pytest.fixture
-def assistant(clinic_services: Services) -> Assistant:
-    return clinic_services.assistant
+@pytest.fixture(scope="module")
+def assistant(clinic_module: Services) -> Assistant:
+    return clinic_module.assistant
 
 
 def test_training_twice_gives_the_same_model(services: Services) -> None:

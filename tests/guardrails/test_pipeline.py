@@ -24,9 +24,9 @@ ONE_PER_ACTION = {
 }
 
 
-@pytest.fixture
-def assistant(clinic_services: Services) -> Assistant:
-    return clinic_services.assistant
+@pytest.fixture(scope="module")
+def assistant(clinic_module: Services) -> Assistant:
+    return clinic_module.assistant
 
 
 @pytest.mark.parametrize(("action", "message"), ONE_PER_ACTION.items())
