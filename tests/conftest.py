@@ -70,20 +70,28 @@ def make_module_services(tmp_path_factory: pytest.TempPathFactory, model_cache: 
     return build
 
 
-@pytest.fixture
-def docs_dir(tmp_path: Path) -> Path:
-    """A private copy of the clinic's documents that a test may edit."""
-    target = tmp_path / "docs"
+def copy_clinic_docs(target: Path) -> Path:
     shutil.copytree(CLINIC_DOC.parent, target)
     return target
 
 
-@pytest.fixture
-def clinic_services(make_services: Callable[..., Services], docs_dir: Path) -> Services:
-    svc = make_services(docs_dir=docs_dir)
-    report = svc.ingestor.ingest([docs_dir], progress=False)
+def indexed_clinic(build: Callable[..., Services], docs: Path) -> Services:
+    """Services over ``docs``, with the clinic's article indexed."""
+    svc = build(docs_dir=docs)
+    report = svc.ingestor.ingest([docs], progress=False)
     assert report.ingested == ["intra-annular-fibrin-injection.txt"], report
     return svc
+
+
+@pytest.fixture
+def docs_dir(tmp_path: Path) -> Path:
+    """A private copy of the clinic's documents that a test may edit."""
+    return copy_clinic_docs(tmp_path / "docs")
+
+
+@pytest.fixture
+def clinic_services(make_services: Callable[..., Services], docs_dir: Path) -> Services:
+    return indexed_clinic(make_services, docs_dir)
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +99,7 @@ def clinic_module(make_module_services: Callable[..., Services],
                   tmp_path_factory: pytest.TempPathFactory) -> Services:
     """The clinic's documents indexed once for a whole test module: for tests that only ask
     questions (each in its own session) and never change the services."""
-    docs = tmp_path_factory.mktemp("module-docs") / "docs"
-    shutil.copytree(CLINIC_DOC.parent, docs)
-    svc = make_module_services(docs_dir=docs)
-    report = svc.ingestor.ingest([docs], progress=False)
-    assert report.ingested == ["intra-annular-fibrin-injection.txt"], report
-    return svc
+    return indexed_clinic(make_module_services, copy_clinic_docs(tmp_path_factory.mktemp("module-docs") / "docs"))
 
 
 def free_port() -> int:
