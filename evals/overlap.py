@@ -3,12 +3,16 @@
     python -m evals.overlap            # lists training texts too close to an evaluation case
     python -m evals.overlap --prune    # removes those lines from the training files
 
-Training texts: the classifier's corpus (guardrails/training/*.jsonl, field "text") and the
-answerability questions (assistant/training/*.jsonl, field "question"). Evaluation texts: every
-turn of every case under evals/sets/ and evals/sealed/, and every message of the personal-data
-sets (evals/pii/, evals/sealed/pii_*). "Too close": identical after normalisation (lower case,
-punctuation dropped), or an embedding cosine of at least MAX_COSINE (0.85: above it, two texts
-are rewordings of one message; "what is fibrin?" and "What is fibrin made of?" are 0.87).
+Each evaluation set is checked against what the component it measures learns from:
+- the message models (the classifier's corpus, guardrails/training/*.jsonl, field "text"; the
+  answerability questions, assistant/training/*.jsonl, field "question"; the example questions in
+  the documents' sidecars) against every turn of every case under evals/sets/ and evals/sealed/;
+- the personal-data detector (its corpus, guardrails/pii_cases.yaml, and any guardrails/pii_training/
+  *.jsonl) against every message of the personal-data sets (evals/pii/, evals/sealed/pii_*), which
+  only the detector reads (benchmarks/pii_bench.py).
+"Too close": identical after normalisation (lower case, punctuation dropped), or an embedding
+cosine of at least MAX_COSINE (0.85: above it, two texts are rewordings of one message; "what is
+fibrin?" and "What is fibrin made of?" are 0.87).
 tests/evals/test_overlap.py fails on any.
 """
 
@@ -33,6 +37,8 @@ Encode = Callable[[Sequence[str]], Vectors]
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "assistant" / "training": "question"}
 EVAL_FOLDERS = (ROOT / "evals" / "sets", ROOT / "evals" / "sealed", ROOT / "evals" / "pii")
+PII_CORPUS = ROOT / "guardrails" / "pii_cases.yaml"
+PII_TRAINING = ROOT / "guardrails" / "pii_training"
 MAX_COSINE = 0.85
 
 
@@ -49,12 +55,25 @@ class Breach:
     similarity: float  # 1.0 for identical after normalisation
 
 
-def training_texts() -> list[Text]:
-    """Every text a model learns from or matches against: the corpora, and the example questions
-    stored with the clinic's documents (knowledge/docs/*.meta.yaml ``questions``)."""
+def _is_pii_set(path: Path) -> bool:
+    return path.parent.name == "pii" or path.stem.startswith("pii_")
+
+
+def training_texts(pii: bool = False) -> list[Text]:
+    """Every text a model learns from or matches against. ``pii=False``: the message models' corpora
+    and the example questions stored with the clinic's documents (knowledge/docs/*.meta.yaml
+    ``questions``); ``pii=True``: the personal-data detector's corpus."""
     out = []
+    if pii:
+        data: Any = yaml.safe_load(PII_CORPUS.read_text(encoding="utf-8")) or {}
+        out += [Text(str(c["text"]), f"{PII_CORPUS.relative_to(ROOT)}#{c.get('id')}") for c in data.get("cases", [])]
+        for path in sorted(PII_TRAINING.glob("*.jsonl")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if line.strip():
+                    out.append(Text(str(json.loads(line)["text"]), f"{path.relative_to(ROOT)}:{number}"))
+        return out
     for path in sorted((ROOT / "knowledge" / "docs").glob("*.meta.yaml")):
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for section, questions in (data.get("questions") or {}).items():
             out += [Text(str(q), f"{path.relative_to(ROOT)}#{section}") for q in questions]
     for folder, field in TRAINING.items():
@@ -65,10 +84,14 @@ def training_texts() -> list[Text]:
     return out
 
 
-def evaluation_texts() -> list[Text]:
+def evaluation_texts(pii: bool = False) -> list[Text]:
+    """Every turn of the evaluation sets the message models meet, or (``pii=True``) every message
+    of the personal-data sets."""
     out = []
     for folder in EVAL_FOLDERS:
         for path in sorted(folder.glob("*.yaml")):
+            if _is_pii_set(path) != pii:
+                continue
             data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             for case in data.get("cases", []) if isinstance(data, dict) else []:
                 turns = case.get("turns") or ([case["text"]] if case.get("text") else [])
@@ -79,7 +102,15 @@ def evaluation_texts() -> list[Text]:
 def breaches(encode: Encode, threshold: float = MAX_COSINE) -> list[Breach]:
     """``encode``: texts -> vectors as the classifier reads them (guardrails.fit.ClassifierStore.featurise:
     normalised and embedded, cached on disk, so the corpus costs nothing after training)."""
-    train, cases = training_texts(), evaluation_texts()
+    found = []
+    for pii in (False, True):
+        found += _breaches(encode, training_texts(pii), evaluation_texts(pii), threshold)
+    return sorted(found, key=lambda b: -b.similarity)
+
+
+def _breaches(encode: Encode, train: list[Text], cases: list[Text], threshold: float) -> list[Breach]:
+    if not train or not cases:
+        return []
     by_key = {dedup_key(c.text): c for c in cases}
     found = [Breach(t, by_key[dedup_key(t.text)], 1.0) for t in train if dedup_key(t.text) in by_key]
     same = {b.training.where for b in found}
@@ -92,12 +123,13 @@ def breaches(encode: Encode, threshold: float = MAX_COSINE) -> list[Breach]:
             t = train[start + int(i)]
             if t.where not in same:
                 found.append(Breach(t, cases[int(arg[i])], float(best[i])))
-    return sorted(found, key=lambda b: -b.similarity)
+    return found
 
 
 def prune(found: list[Breach]) -> int:
     """Remove the breaching lines from their training files; how many were removed. Example
-    questions in a document's sidecar are not removed: reword them by hand."""
+    questions in a document's sidecar and cases of the personal-data corpus are not removed: reword
+    them by hand."""
     by_file: dict[str, set[int]] = {}
     for b in found:
         if ":" not in b.training.where:
