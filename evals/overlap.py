@@ -3,8 +3,9 @@
     python -m evals.overlap            # lists training texts too close to an evaluation case
     python -m evals.overlap --prune    # removes those lines from the training files
 
-Training texts: the classifier's corpus (guardrails/training/*.jsonl, field "text") and the
-answerability questions (assistant/training/*.jsonl, field "question"). Evaluation texts: every
+Training texts: the classifier's corpus (guardrails/training/*.jsonl, field "text"; it holds the
+texts of guardrails/pii_cases.yaml too), the answerability questions (assistant/training/*.jsonl,
+field "question") and the name model's generated messages (guardrails/pii_training/*.jsonl). Evaluation texts: every
 turn of every case under evals/sets/ and evals/sealed/, and every message of the personal-data
 sets (evals/pii/, evals/sealed/pii_*). "Too close": identical after normalisation (lower case,
 punctuation dropped), or an embedding cosine of at least MAX_COSINE (0.85: above it, two texts
@@ -31,7 +32,8 @@ from knowledge.embeddings import Vectors
 Encode = Callable[[Sequence[str]], Vectors]
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "assistant" / "training": "question"}
+TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "assistant" / "training": "question",
+            ROOT / "guardrails" / "pii_training": "text"}
 EVAL_FOLDERS = (ROOT / "evals" / "sets", ROOT / "evals" / "sealed", ROOT / "evals" / "pii")
 MAX_COSINE = 0.85
 

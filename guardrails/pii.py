@@ -50,6 +50,10 @@ ENTITY_TAGS = {
 MIN_SCORE = 0.3
 PHONE_REGIONS = ("US", "GB", "IN", "DE", "FR", "ES", "IT", "NL", "IE", "BE", "PT", "PL", "CH", "AT", "SE", "CA", "AU",
                  "NG")
+_DIGIT = re.compile(r"\d")
+_HINTS = {"OfflineEmailRecognizer": re.compile("@"),
+          "UrlRecognizer": re.compile(r"\.[a-z]{2}", re.IGNORECASE),  # a dot before the top-level domain
+          "IpRecognizer": re.compile(r"\d\.\d|:")}  # IPv4's dots, IPv6's colons; every other one needs a digit
 _PHONE_RUN = re.compile(r"\+?\(?\d[\d\s().\-/]*\d")
 _TAG = re.compile(r"\[(" + "|".join(TAGS) + r")\]")
 
@@ -233,7 +237,19 @@ class PiiDetector:
                        IbanRecognizer(), DateRecognizer(), UsSsnRecognizer(), UsItinRecognizer(), UsMbiRecognizer(),
                        NhsRecognizer(), UkNinoRecognizer(), InAadhaarRecognizer(), InPanRecognizer(),
                        EsNifRecognizer(), EsNieRecognizer(), ItFiscalCodeRecognizer())
-        return [(r, [regex.compile(p.regex, flags=r.global_regex_flags) for p in r.patterns]) for r in recognisers]
+        from presidio_analyzer import PatternRecognizer
+
+        out: list[tuple[Any, list[Any]]] = []
+        for r in recognisers:
+            # a pattern scoring under the threshold can only matter when a check sets the score (Luhn,
+            # Verhoeff...): the recogniser overrides validate_result
+            checked = type(r).validate_result is not PatternRecognizer.validate_result
+            own: list[Any] = list(getattr(r, "patterns"))  # noqa: B009 - untyped in Presidio
+            patterns: list[Any] = [regex.compile(p.regex, flags=r.global_regex_flags) for p in own
+                                   if checked or p.score >= MIN_SCORE]
+            hint = _HINTS.get(type(r).__name__, _DIGIT)  # what every one of its patterns needs, cheaply
+            out.append((r, [hint, *patterns]))
+        return out
 
     # --- finding ------------------------------------------------------------------------------------
     def find(self, text: str) -> list[Span]:
@@ -243,7 +259,7 @@ class PiiDetector:
         recognisers = self.warm_up()
         spans: list[Span] = []
         for recogniser, needs in recognisers:
-            if not any(pattern.search(text) for pattern in needs):
+            if not needs[0].search(text) or not any(pattern.search(text) for pattern in needs[1:]):
                 continue
             for r in recogniser.analyze(text, recogniser.supported_entities, None) or ():
                 kind = ENTITY_TAGS.get(r.entity_type)
@@ -454,10 +470,8 @@ def _token_around(text: str, start: int, end: int) -> str:
 
 def _mostly_foreign(text: str) -> bool:
     """Whether most lower-case words are not English ones (a message in another language)."""
-    from wordfreq import zipf_frequency
-
     lower = [w for w in re.findall(r"\b[a-zà-ÿ]{3,}\b", text)]
-    return len(lower) >= 3 and sum(zipf_frequency(w, "en") < 3.0 for w in lower) > len(lower) / 2
+    return len(lower) >= 3 and sum(zipf(w) < 3.0 for w in lower) > len(lower) / 2
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -508,7 +522,7 @@ class RedactingFilter(logging.Filter):
             self._resolving.active = True
             try:
                 self._detector = self._provide()
-            except Exception:  # noqa: BLE001 - redaction must go on whatever broke the services
+            except Exception:
                 self._detector = PiiDetector()
             finally:
                 self._resolving.active = False

@@ -15,6 +15,7 @@ import json
 import random
 from pathlib import Path
 
+
 def _list(text: str) -> list[str]:
     return [" ".join(item.split()) for item in text.split(",") if item.strip()]
 
@@ -131,6 +132,9 @@ def main() -> None:
     def first() -> str:
         return rng.choice(FIRST)
 
+    def last() -> str:
+        return rng.choice(LAST)
+
     def full() -> str:
         return f"{first()} {rng.choice(LAST)}"
 
@@ -141,7 +145,7 @@ def main() -> None:
             i = out.index("{")
             j = out.index("}", i)
             slot = out[i + 1:j]
-            value = {"F": first, "N": full, "L": lambda: rng.choice(LAST)}.get(slot)
+            value = {"F": first, "N": full, "L": last}.get(slot)
             if value is not None:
                 v = value()
                 names.append(v)
