@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-
 from collections.abc import Callable
 
 from guardrails.pii import PiiDetector, RedactingFilter
