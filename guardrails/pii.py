@@ -4,22 +4,25 @@
     detector.redact("I'm Priya Raman, call +44 7700 900123")   # "I'm [NAME], call [PHONE]"
     detector.find(text)                                        # [Span(kind, start, end, text), ...]
 
-Built on Presidio's analyzer (the field's standard recogniser framework), with no statistical model:
-its pattern recognisers (email, international phone numbers through phonenumbers, credit cards,
-IBAN, IP addresses, URLs, dates, and national identifiers of the US, UK, India, Spain, Italy and
-Germany) run on a blank spaCy English tokenizer. Presidio's email check asks tldextract for the
+Built on Presidio's pattern recognisers (the field's standard recogniser framework; no statistical
+model): email, credit cards, IBAN, IP addresses, URLs, dates, and national identifiers of the US,
+UK, India, Spain and Italy, each called directly on a text one of its own patterns matches (no
+AnalyzerEngine, no spaCy tokenizer), and phone numbers through phonenumbers' matcher on runs of
+digits (see _phones). Presidio's email check asks tldextract for the
 public-suffix list, which fetches it over the network: here it reads tldextract's bundled snapshot
 instead. Recognisers that fire on any bare number (US driver licence, US bank account, passport
 and similar) are left out: they redacted "88231907" in "level 8 pain" messages.
 
 Written here because no packaged recogniser does them (each says why):
 - record, member and policy numbers after their label (MRN, patient ID, member ID, policy #...);
-- street addresses (a number, words, a street word) and UK postcodes with them;
+- street addresses (a number, words, a street word), continental ones (street, number, postcode,
+  town), Irish Eircodes, and UK postcodes with them;
 - dates of birth (a date after "born", "DOB"...), other personal dates (appointment, surgery);
-- person names, with no NER model on PyPI that we may use: a name after a cue ("my name is",
-  "I'm", "it's ... here", "Regards,", "Dr.", "my wife"...), and runs of capitalised words that are
-  neither common English (wordfreq), nor medical (guardrails/medical_words.txt, from MedQuAD), nor
-  the articles' own words. Measured by benchmarks/pii_bench.py on guardrails/pii_cases.yaml.
+- person names, with no NER model on PyPI that we may use: a learned word classifier
+  (guardrails/pii_names.py) over word features and the verdicts of rules (a name after a cue: "my
+  name is", "I'm", "it's ... here", "Regards,", "Dr.", "my wife"...; runs of capitalised words that
+  are neither common English, nor medical, nor the articles' own words).
+Measured by benchmarks/pii_bench.py on guardrails/pii_cases.yaml and the fresh sets in evals/pii/.
 """
 
 from __future__ import annotations
@@ -157,7 +160,8 @@ def load_medical_words(path: Path = MEDICAL_WORDS) -> frozenset[str]:
 
 
 class PiiDetector:
-    """Presidio's analyzer with the recognisers above, built on first use (about a second), once.
+    """The recognisers above and the name model, built on first use (importing Presidio takes
+    seconds), once; the name model is shared by every detector of the process.
     ``vocabulary``: the articles' own words (never names on their own), read at each call."""
 
     def __init__(self, vocabulary: Callable[[], Iterable[str]] | None = None, extra_words: Iterable[str] = ()) -> None:
