@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Callable
 
 from guardrails.pii import PiiDetector, RedactingFilter
 
@@ -18,9 +19,10 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure(verbose: bool = False, detector: PiiDetector | None = None) -> None:
-    """Every line names its request ("-" outside one), and patient data never reaches a log
-    (the detector is built on the first record logged)."""
+def configure(verbose: bool = False, detector: PiiDetector | Callable[[], PiiDetector] | None = None) -> None:
+    """Every line names its request ("-" outside one), and patient data never reaches a log.
+    ``detector``: the process's one detector (``Services.pii``) or a function returning it, called
+    on the first record logged; one of its own only where a process has no services."""
     detector = detector or PiiDetector()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s [%(request_id)s] %(message)s")

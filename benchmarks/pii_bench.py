@@ -5,7 +5,9 @@
 A planted identifier counts as found when no character of it survives redaction... strictly: when
 its text no longer appears in the redacted message. A clean case (no identifiers: medical words,
 capitalised terms, months, drug names) counts as wrongly redacted when anything in it is replaced.
-Cost: milliseconds per message over the file, p50 and p95, after warm-up. Prints figures; asserts
+Cost: milliseconds per message over the file, p50 and p95, after warm-up; each message is timed
+--rounds times (default 5) and its median kept, so a pause from another process on a shared
+machine does not read as the detector's cost. Prints figures; asserts
 nothing. Targets (issue 14): structured identifiers >= 99%, names >= 95%, clean messages wrongly
 redacted <= 1%, p95 <= 1 ms.
 """
@@ -30,7 +32,7 @@ from guardrails.pii import PiiDetector  # noqa: E402
 STRUCTURED = ("EMAIL", "PHONE", "DOB", "MRN", "INSURANCE_ID", "ADDRESS")
 
 
-def measure(path: Path, detector: PiiDetector, show: int = 0) -> dict[str, Any]:
+def measure(path: Path, detector: PiiDetector, show: int = 0, rounds: int = 5) -> dict[str, Any]:
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     clean_changed = 0
@@ -40,9 +42,12 @@ def measure(path: Path, detector: PiiDetector, show: int = 0) -> dict[str, Any]:
     times: list[float] = []
     for case in cases:
         text = str(case["text"])
-        started = time.perf_counter()
-        redacted = detector.redact(text)
-        times.append((time.perf_counter() - started) * 1000)
+        runs = []
+        for _ in range(max(1, rounds)):
+            started = time.perf_counter()
+            redacted = detector.redact(text)
+            runs.append((time.perf_counter() - started) * 1000)
+        times.append(sorted(runs)[len(runs) // 2])
         if not case["identifiers"]:
             clean += 1
             if redacted != text:
@@ -76,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="*", type=Path, default=[ROOT / "guardrails" / "pii_cases.yaml"])
     parser.add_argument("--show", type=int, default=0, help="print this many misses and false redactions")
+    parser.add_argument("--rounds", type=int, default=5, help="time each message this many times, keep the median")
     args = parser.parse_args()
     from core.text import words
 
@@ -85,7 +91,7 @@ def main() -> None:
     detector.redact("warm up: call 415-555-0132, Regards, Sam")
     results = []
     for path in args.files:
-        r = measure(path.resolve(), detector, args.show)
+        r = measure(path.resolve(), detector, args.show, args.rounds)
         results.append(r)
         print(f"{r['file']}: {r['messages']} messages; structured identifiers {r['structured_recall']:.1%} "
               f"({r['structured'][0]}/{r['structured'][1]}), names {r['name_recall']:.1%} ({r['names'][0]}/{r['names'][1]}), "

@@ -50,7 +50,7 @@ def services(ctx: click.Context) -> Services:
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
     """Patient FAQ assistant for spine clinics."""
-    logs.configure(verbose)
+    logs.configure(verbose, detector=lambda: services(ctx).pii)  # the services' one detector
 
 
 @main.command()
@@ -265,8 +265,17 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         import tempfile
 
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="faq-metrics-")
-    uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
-                workers=workers or settings.workers, log_level="warning", proxy_headers=False,
+    count = workers or settings.workers
+    # one worker: this process's services (and their one personal-data detector, which the log
+    # filter already uses) serve the app; more: each worker process builds its own from the environment
+    if count == 1:
+        from ui.api import create_app
+
+        app: Any = create_app(settings, svc)
+    else:
+        app = "ui.api:app_from_environment"
+    uvicorn.run(app, factory=count > 1, host=host, port=port or settings.api_port,
+                workers=count, log_level="warning", proxy_headers=False,
                 timeout_keep_alive=30, timeout_graceful_shutdown=10, log_config=None)
 
 

@@ -7,9 +7,10 @@ Each evaluation set is checked against what the component it measures learns fro
 - the message models (the classifier's corpus, guardrails/training/*.jsonl, field "text"; the
   answerability questions, assistant/training/*.jsonl, field "question"; the example questions in
   the documents' sidecars) against every turn of every case under evals/sets/ and evals/sealed/;
-- the personal-data detector (its corpus, guardrails/pii_cases.yaml, and any guardrails/pii_training/
-  *.jsonl) against every message of the personal-data sets (evals/pii/, evals/sealed/pii_*), which
-  only the detector reads (benchmarks/pii_bench.py).
+- the personal-data detector (its corpus, guardrails/pii_cases.yaml; the name model's generated
+  messages, guardrails/pii_training/*.jsonl; and the classifier's messages, which the name model
+  reads as messages without names) against every message of the personal-data sets (evals/pii/,
+  evals/sealed/pii_*), which only the detector reads (benchmarks/pii_bench.py).
 "Too close": identical after normalisation (lower case, punctuation dropped), or an embedding
 cosine of at least MAX_COSINE (0.85: above it, two texts are rewordings of one message; "what is
 fibrin?" and "What is fibrin made of?" are 0.87).
@@ -67,7 +68,7 @@ def training_texts(pii: bool = False) -> list[Text]:
     if pii:
         data: Any = yaml.safe_load(PII_CORPUS.read_text(encoding="utf-8")) or {}
         out += [Text(str(c["text"]), f"{PII_CORPUS.relative_to(ROOT)}#{c.get('id')}") for c in data.get("cases", [])]
-        for path in sorted(PII_TRAINING.glob("*.jsonl")):
+        for path in [*sorted(PII_TRAINING.glob("*.jsonl")), *sorted((ROOT / "guardrails" / "training").glob("*.jsonl"))]:
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
                 if line.strip():
                     out.append(Text(str(json.loads(line)["text"]), f"{path.relative_to(ROOT)}:{number}"))

@@ -4,22 +4,25 @@
     detector.redact("I'm Priya Raman, call +44 7700 900123")   # "I'm [NAME], call [PHONE]"
     detector.find(text)                                        # [Span(kind, start, end, text), ...]
 
-Built on Presidio's analyzer (the field's standard recogniser framework), with no statistical model:
-its pattern recognisers (email, international phone numbers through phonenumbers, credit cards,
-IBAN, IP addresses, URLs, dates, and national identifiers of the US, UK, India, Spain, Italy and
-Germany) run on a blank spaCy English tokenizer. Presidio's email check asks tldextract for the
+Built on Presidio's pattern recognisers (the field's standard recogniser framework; no statistical
+model): email, credit cards, IBAN, IP addresses, URLs, dates, and national identifiers of the US,
+UK, India, Spain and Italy, each called directly on a text one of its own patterns matches (no
+AnalyzerEngine, no spaCy tokenizer), and phone numbers through phonenumbers' matcher on runs of
+digits (see _phones). Presidio's email check asks tldextract for the
 public-suffix list, which fetches it over the network: here it reads tldextract's bundled snapshot
 instead. Recognisers that fire on any bare number (US driver licence, US bank account, passport
 and similar) are left out: they redacted "88231907" in "level 8 pain" messages.
 
 Written here because no packaged recogniser does them (each says why):
 - record, member and policy numbers after their label (MRN, patient ID, member ID, policy #...);
-- street addresses (a number, words, a street word) and UK postcodes with them;
+- street addresses (a number, words, a street word), continental ones (street, number, postcode,
+  town), Irish Eircodes, and UK postcodes with them;
 - dates of birth (a date after "born", "DOB"...), other personal dates (appointment, surgery);
-- person names, with no NER model on PyPI that we may use: a name after a cue ("my name is",
-  "I'm", "it's ... here", "Regards,", "Dr.", "my wife"...), and runs of capitalised words that are
-  neither common English (wordfreq), nor medical (guardrails/medical_words.txt, from MedQuAD), nor
-  the articles' own words. Measured by benchmarks/pii_bench.py on guardrails/pii_cases.yaml.
+- person names, with no NER model on PyPI that we may use: a learned word classifier
+  (guardrails/pii_names.py) over word features and the verdicts of rules (a name after a cue: "my
+  name is", "I'm", "it's ... here", "Regards,", "Dr.", "my wife"...; runs of capitalised words that
+  are neither common English, nor medical, nor the articles' own words).
+Measured by benchmarks/pii_bench.py on guardrails/pii_cases.yaml and the fresh sets in evals/pii/.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from guardrails.pii_names import Context, Lexicon, NameModel, Token, decode, features, known_words, shared_model, zipf
+from guardrails.pii_names import tokens as name_tokens
 
 MEDICAL_WORDS = Path(__file__).resolve().parent / "medical_words.txt"
 TAGS = ("NAME", "EMAIL", "PHONE", "DOB", "DATE", "ADDRESS", "MRN", "INSURANCE_ID", "SSN", "CREDIT_CARD", "IBAN",
@@ -44,7 +50,14 @@ ENTITY_TAGS = {
     "UK_POSTCODE": "ADDRESS", "MRN": "MRN", "INSURANCE_ID": "INSURANCE_ID", "ADDRESS": "ADDRESS", "DOB": "DOB",
     "PERSON": "NAME",
 }
-_NUMBER_FREE = {"EMAIL_ADDRESS", "URL", "PERSON"}  # entities worth looking for in a text with no digit
+MIN_SCORE = 0.3
+PHONE_REGIONS = ("US", "GB", "IN", "DE", "FR", "ES", "IT", "NL", "IE", "BE", "PT", "PL", "CH", "AT", "SE", "CA", "AU",
+                 "NG")
+_DIGIT = re.compile(r"\d")
+_HINTS = {"OfflineEmailRecognizer": re.compile("@"),
+          "UrlRecognizer": re.compile(r"\.[a-z]{2}", re.IGNORECASE),  # a dot before the top-level domain
+          "IpRecognizer": re.compile(r"\d\.\d|:")}  # IPv4's dots, IPv6's colons; every other one needs a digit
+_PHONE_RUN = re.compile(r"\+?\(?\d[\d\s().\-/]*\d")
 _TAG = re.compile(r"\[(" + "|".join(TAGS) + r")\]")
 
 # --- the recognisers no package has --------------------------------------------------------------
@@ -79,6 +92,21 @@ ADDRESS_CUE = re.compile(r"(?i:\b(?:(?:home\s+|postal\s+|mailing\s+|new\s+)?addr
                          r"(?<!don't\s)\blive\s+at|\bdeliver(?:ed)?\s+(?:it\s+|the\s+\w+\s+)?to\s*:?|\bsend\s+(?:it|them|the\s+\w+)\s+to|"
                          r"\bvivo\s+en|\bmoro\s+na|\bwohne\s+in|\bj'habite|\bpost\s*code|\bzip\s*(?:code)?|\bpin\s*code)"
                          r"(?:\s+is)?\s*:?\s*)(?P<id>[^.?!\n]*\d[^?!\n]*?)(?=\s*(?:[.?!](?:\s|$)|\n|$|\s+(?:and|but|thanks|pls|please)\b))")
+# A continental address: a street (an abbreviation such as "ul." may lead), a house number, then a
+# postcode and a town ("Goethestraße 8, 80336 München", "Obchodná 12, 811 06 Bratislava"). No package
+# has it: Presidio's address support is a statistical NER model, and libpostal is not on PyPI as a wheel.
+# The postcode shapes are Europe's: 4-5 digits, 4 digits and 2 letters (NL), 3+2 digits (CZ, SK, SE,
+# GR), 2-3 digits (PL), 4 digits (AT, CH, BE, DK, NO, HU, PT with -3); not a year ("March 5, 2019 Surgery").
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
+CONTINENTAL = re.compile(r"(?:\b[a-z]{1,3}\.\s+)?\b(?!" + MONTH + r"\b)[" + _UPPER + r"][^\W\d_]+(?:[-'][^\W\d_]+)*"
+                         r"(?:\s+[^\W\d_][\w'.-]*){0,3}?\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+m\.\s*\d+)?,\s*"
+                         r"(?!(?:19|20)\d\d\s+[^\W\d_]+\b(?!\s*\d))(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{4}-\d{3}|\d{4,5})\s+[" + _UPPER + r"][^\W\d_]+")
+# An Irish Eircode (routing key, unique identifier): Presidio has no recogniser for it.
+EIRCODE = re.compile(r"\b[AC-FHKNPRTV-Y]\d[\dW]\s?[0-9AC-FHKNPRTV-Y]{4}\b")
+# A date written with digits right after a birth cue ("dob 07-04-91"): Presidio's date patterns
+# want a four-digit year with dashes; after the cue, any day-month-year shape is the birth date.
+DOB_AFTER = re.compile(r"(?i:\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)\b\s*(?:on|is|was|:)?\s*)"
+                       r"(?P<id>\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4})\b")
 NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
 DOB_CUE = re.compile(r"\b(born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento)"
                      r"\b\s*(on|is|was|:)?\s*$", re.IGNORECASE)
@@ -132,7 +160,8 @@ def load_medical_words(path: Path = MEDICAL_WORDS) -> frozenset[str]:
 
 
 class PiiDetector:
-    """Presidio's analyzer with the recognisers above, built on first use (about a second), once.
+    """The recognisers above and the name model, built on first use (importing Presidio takes
+    seconds), once; the name model is shared by every detector of the process.
     ``vocabulary``: the articles' own words (never names on their own), read at each call."""
 
     def __init__(self, vocabulary: Callable[[], Iterable[str]] | None = None, extra_words: Iterable[str] = ()) -> None:
@@ -140,6 +169,8 @@ class PiiDetector:
         self._extra = frozenset(w.lower() for w in extra_words)
         self._engine: Any = None
         self._medical: frozenset[str] = frozenset()
+        self._name_model: NameModel | None = None
+        self._lexicon_for: tuple[Any, Lexicon] | None = None
         self._lock = threading.Lock()
         self._building = threading.local()
 
@@ -150,21 +181,28 @@ class PiiDetector:
                 self._building.active = True
                 try:
                     self._engine = self._build()
-                    self._medical = load_medical_words()
+                    self.load_words()
+                    self._name_model = shared_model(self.training_features)
                 finally:
                     self._building.active = False
             return self._engine
+
+    def load_words(self) -> None:
+        """The medical words (a feature of the name model); warm_up does it, training needs only it."""
+        if not self._medical:
+            self._medical = load_medical_words()
 
     def building_here(self) -> bool:
         """True in the thread that is building the engine (whose own log records, from Presidio
         and spaCy, hold no patient data and must not wait for the engine they are building)."""
         return bool(getattr(self._building, "active", False))
 
-    def _build(self) -> Any:
-        import spacy
+    def _build(self) -> list[tuple[Any, list[Any]]]:
+        """Presidio's recognisers, each with its own patterns, compiled: a recogniser is run only on a
+        text one of them matches (what it would find first itself), so the result is the same."""
+        import regex
         import tldextract
-        from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
-        from presidio_analyzer.nlp_engine import SpacyNlpEngine
+        from presidio_analyzer import Pattern
         from presidio_analyzer.predefined_recognizers import (
             CreditCardRecognizer,
             DateRecognizer,
@@ -177,7 +215,6 @@ class PiiDetector:
             IpRecognizer,
             ItFiscalCodeRecognizer,
             NhsRecognizer,
-            PhoneRecognizer,
             UkNinoRecognizer,
             UkPostcodeRecognizer,
             UrlRecognizer,
@@ -192,54 +229,53 @@ class PiiDetector:
             def validate_result(self, pattern_text: str) -> bool:
                 return bool(offline(pattern_text).fqdn)
 
-        class BlankEnglish(SpacyNlpEngine):
-            """A tokenizer only: no statistical model is on PyPI that we may use."""
-
-            def load(self) -> None:
-                self.nlp = {"en": spacy.blank("en")}  # type: ignore[assignment]
-
-        engine = BlankEnglish(models=[{"lang_code": "en", "model_name": "blank"}])
-        engine.load()
-        registry = RecognizerRegistry(supported_languages=["en"])
-        regions = ("US", "GB", "IE", "IN", "DE", "FR", "ES", "IT", "NL", "BE", "PT", "PL", "CH", "AT", "SE", "CA",
-                   "AU", "NG")
-        # leniency 0 (POSSIBLE): a number shaped like a phone number of the region counts, even in a
-        # range no operator has issued yet (patients mistype; a missed number is worse than a tag)
         # Presidio's UK postcode pattern is strict about letter positions but scores 0.1, counting on
-        # context words a blank tokenizer cannot lemmatise: the same pattern, upper case only, at 0.5
+        # context words a lemmatiser would find: the same pattern, upper case only, at 0.5
         postcode = UkPostcodeRecognizer(patterns=[Pattern(p.name, p.regex, 0.5) for p in UkPostcodeRecognizer.PATTERNS])
         postcode.global_regex_flags = re.MULTILINE
-        for recognizer in (OfflineEmailRecognizer(), PhoneRecognizer(supported_regions=regions, leniency=0),
-                           CreditCardRecognizer(), postcode,
-                           IbanRecognizer(), IpRecognizer(), UrlRecognizer(), DateRecognizer(), UsSsnRecognizer(),
-                           UsItinRecognizer(), UsMbiRecognizer(), NhsRecognizer(), UkNinoRecognizer(),
-                           InAadhaarRecognizer(), InPanRecognizer(), EsNifRecognizer(), EsNieRecognizer(),
-                           ItFiscalCodeRecognizer()):
-            registry.add_recognizer(recognizer)
-        return AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
+        # Each recogniser is called directly (no AnalyzerEngine, no spaCy tokenizer: their only use
+        # here was the context-word boost, which changed no result at our 0.3 threshold), and only on
+        # a text one of its patterns matches. Measured on the corpus: the engine cost 1-2 ms a
+        # message, these calls about 0.1 ms.
+        recognisers = (OfflineEmailRecognizer(), UrlRecognizer(), IpRecognizer(), CreditCardRecognizer(), postcode,
+                       IbanRecognizer(), DateRecognizer(), UsSsnRecognizer(), UsItinRecognizer(), UsMbiRecognizer(),
+                       NhsRecognizer(), UkNinoRecognizer(), InAadhaarRecognizer(), InPanRecognizer(),
+                       EsNifRecognizer(), EsNieRecognizer(), ItFiscalCodeRecognizer())
+        from presidio_analyzer import PatternRecognizer
+
+        out: list[tuple[Any, list[Any]]] = []
+        for r in recognisers:
+            # a pattern scoring under the threshold can only matter when a check sets the score (Luhn,
+            # Verhoeff...): the recogniser overrides validate_result
+            checked = type(r).validate_result is not PatternRecognizer.validate_result
+            own: list[Any] = list(getattr(r, "patterns"))  # noqa: B009 - untyped in Presidio
+            patterns: list[Any] = [regex.compile(p.regex, flags=r.global_regex_flags) for p in own
+                                   if checked or p.score >= MIN_SCORE]
+            hint = _HINTS.get(type(r).__name__, _DIGIT)  # what every one of its patterns needs, cheaply
+            out.append((r, [hint, *patterns]))
+        return out
 
     # --- finding ------------------------------------------------------------------------------------
     def find(self, text: str) -> list[Span]:
         """Every piece of personal data, longest first where two overlap, in text order."""
         if not text or not text.strip():
             return []
-        engine = self.warm_up()
+        recognisers = self.warm_up()
         spans: list[Span] = []
-        if any(ch.isdigit() for ch in text) or "@" in text or "." in text:
-            entities = None if any(ch.isdigit() for ch in text) else ["EMAIL_ADDRESS", "URL"]
-            for r in engine.analyze(text, language="en", entities=entities, score_threshold=0.3):
+        for recogniser, needs in recognisers:
+            if not needs[0].search(text) or not any(pattern.search(text) for pattern in needs[1:]):
+                continue
+            for r in recogniser.analyze(text, recogniser.supported_entities, None) or ():
                 kind = ENTITY_TAGS.get(r.entity_type)
-                if kind is None:
+                if kind is None or r.score < MIN_SCORE:
                     continue
                 piece = text[r.start:r.end]
-                if kind == "PHONE" and sum(ch.isdigit() for ch in piece) < MIN_PHONE_DIGITS:
-                    continue  # "2019", "50 lb", "140/90" read as possible numbers at leniency 0
                 if kind == "DATE":
                     if not DATE_NUMERIC.search(piece) or re.fullmatch(r"\d{1,2}|(19|20)\d\d", piece.strip()):
                         continue  # "March", "2019" and "6 months" are not a person's date
                     kind = "DOB" if DOB_CUE.search(text[max(0, r.start - 25):r.start]) else "DATE"
                 spans.append(Span(kind, r.start, r.end, piece))
-        spans += self._labelled(text) + self._names(text)
+        spans += _phones(text, spans) + self._labelled(text) + self._names(text)
         # a turn, session or request id this service wrote (in a log line, a stored row) is not a
         # phone, card or record number, even where its characters look like one
         spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(_token_around(text, s.start, s.end))]
@@ -261,29 +297,71 @@ class PiiDetector:
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in ADDRESS_AFTER.finditer(text)]
         out += [Span("ADDRESS", m.start("id"), m.end("id"), m.group("id")) for m in ADDRESS_CUE.finditer(text)]
         out += [Span("SSN", m.start(), m.end(), m.group(0)) for m in NINO.finditer(text)]
+        if any(ch.isdigit() for ch in text):
+            out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in CONTINENTAL.finditer(text)]
+            out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in EIRCODE.finditer(text)]
+            out += [Span("DOB", m.start("id"), m.end("id"), m.group("id")) for m in DOB_AFTER.finditer(text)]
         return out
 
     def _ordinary(self, word: str) -> bool:
         """A word that is not, on its own, a person's name: a function word, a medical word, one of
         the articles' words, or common English; a hyphenated word when all its parts are."""
-        from wordfreq import zipf_frequency
-
+        lexicon = self._lexicon()
+        known = lexicon.ordinary.get(word)
+        if known is not None:
+            return known
         parts = [p for p in re.split(r"[-’']", word.lower().strip("'’.-")) if p]
         vocabulary = self._vocabulary_set()
+        answer = True
         for part in parts or [""]:
             if not part or part in FUNCTION or part in self._medical or part in self._extra or part in vocabulary:
                 continue
-            if zipf_frequency(part, "en") >= COMMON_ZIPF or len(part) == 1:
+            if zipf(part) >= COMMON_ZIPF or len(part) == 1:
                 continue
-            return False
-        return True
+            answer = False
+            break
+        lexicon.ordinary[word] = answer
+        return answer
 
     def _vocabulary_set(self) -> frozenset[str]:
         vocab = self._vocabulary()
         return vocab if isinstance(vocab, frozenset) else frozenset(vocab)
 
+    # --- names: the learned model (guardrails/pii_names.py) over the rules' verdicts --------------------
+    def training_features(self, text: str) -> tuple[list[Token], list[list[str]]]:
+        """Each word of the text and its features for the name model (what it is trained on)."""
+        toks = name_tokens(text)
+        cues: dict[int, str] = {}
+        rule_spans = self._rule_names(text, cues)
+        by_start = {t.start: k for k, t in enumerate(toks)}
+        rule = {k for k, t in enumerate(toks) for s in rule_spans if s.start <= t.start and t.end <= s.end}
+        ctx = Context({by_start[s]: c for s, c in cues.items() if s in by_start}, rule, _mostly_foreign(text))
+        lexicon = self._lexicon()
+        # a lower-case function word or very common word with no cue before it is never scored (nor
+        # trained on): about half the words of a message, and none of them a name in the corpora
+        return toks, [[] if k not in ctx.cue and k not in rule and lexicon.plain(t.text) else
+                      features(text, toks, k, lexicon, ctx) for k, t in enumerate(toks)]
+
+    def _lexicon(self) -> Lexicon:
+        """The name model's word lists, rebuilt (with its per-word cache) when the vocabulary changes."""
+        vocabulary = self._vocabulary()
+        held = self._lexicon_for
+        if held is None or held[0] is not vocabulary:
+            held = self._lexicon_for = (vocabulary, Lexicon(self._medical, known_words(vocabulary, self._extra)))
+        return held[1]
+
     def _names(self, text: str) -> list[Span]:
-        """Names after a cue, "X here", and runs of two or more capitalised words with at least one
+        """The words the name model finds (guardrails.pii_names.decode)."""
+        model = self._name_model
+        if model is None:
+            model = self._name_model = shared_model(self.training_features)
+        toks, feats = self.training_features(text)
+        probs = [model.probability(f) if f else 0.0 for f in feats]
+        return [Span("NAME", s, e, text[s:e]) for s, e in decode(text, toks, probs, model.threshold)]
+
+    def _rule_names(self, text: str, cues: dict[int, str] | None = None) -> list[Span]:
+        """The rules the name model builds on (their verdict is one of its features): names after a
+        cue, "X here", and runs of two or more capitalised words with at least one
         that is not an ordinary word ("Hope Martinez", "Kieran O'Connor"; not "Blue Cross")."""
         tokens = [(m.start(), m.end(), m.group(0).rstrip(".")) for m in re.finditer(_NAME_TOKEN, text)]
         out: list[Span] = []
@@ -292,6 +370,9 @@ class PiiDetector:
             i = next((k for k, (s, _, _) in enumerate(tokens) if s >= cue.end()), None)
             if i is None or text[cue.end():tokens[i][0]].strip(" ,:-—–(\"'") != "":
                 continue
+            if cues is not None:
+                for k in range(i, min(i + 3, len(tokens))):
+                    cues.setdefault(tokens[k][0], f"{kind}{k - i + 1}")
             taken: list[tuple[int, int, str]] = []
             for s, e, word in tokens[i:i + 3]:
                 if taken and text[taken[-1][1]:s].strip() != "":
@@ -355,6 +436,34 @@ class PiiDetector:
         return " ".join(_TAG.sub(" ", " ".join(kept)).split())
 
 
+def _phones(text: str, found: list[Span]) -> list[Span]:
+    """Phone numbers through phonenumbers' matcher (leniency 0, POSSIBLE: a number shaped like one
+    of the region's, even in a range no operator has issued yet; patients mistype, and a missed
+    number is worse than a tag). Presidio's PhoneRecognizer runs the matcher over the whole text
+    once per region (18 of them: 2-5 ms a message); here it runs only on each run of 8 or more
+    digits, with a few characters either side, region after region until one match covers the
+    run's digits, and not on runs another recogniser already covers (a card number, an IBAN)."""
+    import phonenumbers
+
+    out: list[Span] = []
+    for m in _PHONE_RUN.finditer(text):
+        run = m.group(0)
+        if sum(ch.isdigit() for ch in run) < MIN_PHONE_DIGITS:
+            continue
+        first = m.start() + next(i for i, ch in enumerate(run) if ch.isdigit())
+        if any(s.start <= first and s.end >= m.end() for s in found):
+            continue
+        offset = max(0, m.start() - 3)
+        window = text[offset:m.end() + 3]
+        for region in PHONE_REGIONS:
+            hits = [(x.start + offset, x.end + offset) for x in phonenumbers.PhoneNumberMatcher(window, region, leniency=0)]
+            out += [Span("PHONE", s, e, text[s:e]) for s, e in hits
+                    if sum(ch.isdigit() for ch in text[s:e]) >= MIN_PHONE_DIGITS]
+            if any(s <= first and e >= m.end() for s, e in hits):
+                break
+    return out
+
+
 def _token_around(text: str, start: int, end: int) -> str:
     while start > 0 and text[start - 1].isalnum():
         start -= 1
@@ -365,10 +474,8 @@ def _token_around(text: str, start: int, end: int) -> str:
 
 def _mostly_foreign(text: str) -> bool:
     """Whether most lower-case words are not English ones (a message in another language)."""
-    from wordfreq import zipf_frequency
-
     lower = [w for w in re.findall(r"\b[a-zà-ÿ]{3,}\b", text)]
-    return len(lower) >= 3 and sum(zipf_frequency(w, "en") < 3.0 for w in lower) > len(lower) / 2
+    return len(lower) >= 3 and sum(zipf(w) < 3.0 for w in lower) > len(lower) / 2
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -398,15 +505,37 @@ def _merge(spans: list[Span], text: str) -> list[Span]:
 
 
 class RedactingFilter(logging.Filter):
-    """Redacts every log record's message, so patient data never reaches a log."""
+    """Redacts every log record's message, so patient data never reaches a log.
 
-    def __init__(self, detector: PiiDetector) -> None:
+    ``detector``: the process's one detector, or a function that returns it (the CLI's services are
+    built on first use, after logging is configured). Records logged while that function runs (the
+    clinic profile's warnings, say) pass as they are: they come from building, not from a patient.
+    Should it fail (settings that do not load), a detector of the filter's own is used instead."""
+
+    def __init__(self, detector: PiiDetector | Callable[[], PiiDetector]) -> None:
         super().__init__()
-        self.detector = detector
+        self._detector = detector if isinstance(detector, PiiDetector) else None
+        self._provide = None if isinstance(detector, PiiDetector) else detector
+        self._resolving = threading.local()
+
+    @property
+    def detector(self) -> PiiDetector | None:
+        if self._detector is None and self._provide is not None:
+            if getattr(self._resolving, "active", False):
+                return None
+            self._resolving.active = True
+            try:
+                self._detector = self._provide()
+            except Exception:
+                self._detector = PiiDetector()
+            finally:
+                self._resolving.active = False
+        return self._detector
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.detector.building_here():
+        detector = self.detector
+        if detector is None or detector.building_here():
             return True  # the detector's own start-up messages; redacting them would wait on itself
-        record.msg = self.detector.redact(record.getMessage())
+        record.msg = detector.redact(record.getMessage())
         record.args = ()
         return True

@@ -352,5 +352,7 @@ def app_from_environment() -> FastAPI:
     """The uvicorn factory for `faq serve` (each worker builds its own app from the environment)."""
     from assistant.settings import load_settings
 
-    logs.configure()
-    return create_app(load_settings())
+    settings = load_settings()
+    services = Services(settings)
+    logs.configure(detector=lambda: services.pii)  # the one detector of this worker
+    return create_app(settings, services)

@@ -113,9 +113,9 @@ def test_corpus_recall_does_not_fall_below_the_measured_floor(detector: PiiDetec
             if key in counts:
                 counts[key][1] += 1
                 counts[key][0] += str(ident["text"]) not in redacted
-    assert counts["structured"][0] / counts["structured"][1] >= 0.97, counts
-    assert counts["NAME"][0] / counts["NAME"][1] >= 0.87, counts
-    assert clean_changed / clean <= 0.06, (clean_changed, clean)
+    assert counts["structured"][0] / counts["structured"][1] >= 0.99, counts
+    assert counts["NAME"][0] / counts["NAME"][1] >= 0.97, counts  # the name model is trained on this corpus
+    assert clean_changed / clean <= 0.01, (clean_changed, clean)
 
 
 _DETECTOR: list[PiiDetector] = []

@@ -1,0 +1,400 @@
+"""The name model: which words of a patient's message are a person's name.
+
+A logistic-regression token classifier (scikit-learn to train; scored here in plain Python from its
+weights, about 10 microseconds a word). No NER model on PyPI is one we may use, and cue phrases
+alone miss names that are also words ("Hope", "Will", "grace and i") and flag capitalised terms
+("Cauda Equina Syndrome"). Features of each word, all general: its shape (capitalised, lower or
+upper case, hyphen, apostrophe, length), where it stands (sentence start, last words, after a
+comma at the end), how common it is in English (wordfreq's Zipf scale), whether it is a medical
+word (guardrails/medical_words.txt), one of the articles' or the clinic's words, a function word
+or a calendar word, its character prefixes and suffixes (name-like morphology), the words and
+punctuation either side ("my wife", "Dr", "here", "and I"), the cue the rules found before it, and
+whether the rules (guardrails/pii.py) call it part of a name.
+
+Trained on (``python -m guardrails.pii_names``, a few seconds, a fixed seed):
+- guardrails/pii_cases.yaml, the tuning corpus (its NAME identifiers);
+- guardrails/pii_training/names.jsonl, templates x hand-written name lists (make_names.py there);
+- the classifier's patient messages (guardrails/training/*.jsonl but personal_details.jsonl, which
+  holds the texts of pii_cases.yaml) as messages without names: what patients write otherwise.
+The weights are kept in guardrails/pii_name_model.json with the hash of those files; a model whose
+hash no longer matches is retrained on first use (and the test suite fails until it is saved).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+MODEL_FILE = HERE / "pii_name_model.json"
+CASES = HERE / "pii_cases.yaml"
+GENERATED = HERE / "pii_training" / "names.jsonl"
+MESSAGES = HERE / "training"
+MEDICAL_WORDS = HERE / "medical_words.txt"
+DOCS = HERE.parent / "knowledge" / "docs"
+NOT_NAMELESS = {"personal_details.jsonl"}  # pii_cases.yaml's texts, whose names are labelled there
+FEATURES_VERSION = "5"
+SEED = 14
+PLAIN_ZIPF = 5.0
+POSITIVE_WEIGHT = 2.0  # a name's word counts this many times a plain word in training
+C = 0.5  # inverse L2 strength; C, POSITIVE_WEIGHT and the threshold chosen by benchmarks/pii_names_cv.py
+
+WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț](?:[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț'’-]*[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț])?")
+FUNCTION = frozenset("""a an the and or but if of to in on at for with by from as is are was were be been am i me my we us
+our you your he him his she her they them their it its this that these those so not no yes do does did can could would
+should will shall may might must have has had here there what when where who why how which just only also very too
+please pls thanks thank hi hello hey ok okay sorry about after before again all any each few more most other some such
+than then once same own back still""".split())
+CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun
+january february march april may june july august september october november december jan feb mar apr jun jul aug sep
+sept oct nov dec christmas easter diwali eid ramadan hanukkah thanksgiving""".split())
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token(m.start(), m.end(), m.group(0)) for m in WORD.finditer(text)]
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+@dataclass
+class Lexicon:
+    medical: frozenset[str]
+    known: frozenset[str] = frozenset()  # the articles' words and the clinic's name
+    cache: dict[str, tuple[list[str], str, int]] = field(default_factory=dict)  # word -> its own features
+    ordinary: dict[str, bool] = field(default_factory=dict)  # the rules' verdicts, per word
+    plain_words: dict[str, bool] = field(default_factory=dict)
+
+    def plain(self, word: str) -> bool:
+        """A lower-case function word or a very common lower-case word (Zipf 5 or more: "pain", "back")."""
+        got = self.plain_words.get(word)
+        if got is None:
+            got = self.plain_words[word] = word.islower() and (word in FUNCTION or zipf(word) >= PLAIN_ZIPF)
+        return got
+
+    def word(self, word: str) -> tuple[list[str], str, int]:
+        """The features of a word on its own (shape, frequency, lexicons, affixes), its shape and
+        Zipf bucket; computed once per word."""
+        got = self.cache.get(word)
+        if got is None:
+            got = self.cache[word] = _word_features(word, self)
+            if len(self.cache) > 100_000:
+                self.cache.clear()
+        return got
+
+
+@dataclass
+class Context:
+    """What the rules said about a message: per token index, the cue right before it and whether
+    the rules put it in a name."""
+    cue: dict[int, str] = field(default_factory=dict)
+    rule: set[int] = field(default_factory=set)
+    foreign: bool = False
+
+
+def _shape(word: str) -> str:
+    if word.isupper() and len(word) > 1:
+        return "upper"
+    if word[:1].isupper():
+        return "cap" if any(c.islower() for c in word[1:]) or len(word) == 1 else "capmix"
+    return "lower" if word.islower() else "mixed"
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?\n:;\"(" or before.endswith(("—", "-"))
+
+
+def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], str, int]:
+    lower = word.lower().replace("’", "'")
+    parts = [p for p in re.split(r"[-']", lower) if p]
+    shape = _shape(word)
+    out = [f"len={min(len(lower), 9)}"]
+    zb = int(max((zipf(p) for p in parts), default=0.0))
+    out += [f"zipf={zb}", f"zipf={zb}|shape={shape}"]
+    if lower in FUNCTION:
+        out.append("function")
+    if lower in CALENDAR:
+        out.append("calendar")
+    if parts and all(p in lexicon.medical for p in parts):
+        out += ["medical", f"medical|shape={shape}"]
+    if any(p in lexicon.known for p in parts):
+        out += ["known", f"known|shape={shape}"]
+    if "-" in lower:
+        out.append("hyphen")
+    if "'" in lower:
+        out.append("apostrophe" if not lower.endswith("'s") else "possessive")
+    if any(ord(c) > 127 for c in lower):
+        out.append("accent")
+    core = parts[0] if parts else lower
+    out += [f"pre2={core[:2]}", f"pre3={core[:3]}", f"suf2={core[-2:]}", f"suf3={core[-3:]}"]
+    return out, shape, zb
+
+
+def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Context) -> list[str]:
+    tok = toks[i]
+    own, shape, zb = lexicon.word(tok.text)
+    start = _sentence_start(text, tok.start)
+    out = [f"shape={shape}", f"shape={shape}|start={start}", f"zipf={zb}|start={start}", *own]
+    # around it
+    before = text[toks[i - 1].end:tok.start] if i else text[:tok.start]
+    after = text[tok.end:toks[i + 1].start] if i + 1 < len(toks) else text[tok.end:]
+    pb = _punct(before)
+    pa = _punct(after)
+    out += [f"pb={pb}", f"pa={pa}"]
+    prev = toks[i - 1].text.lower() if i else "<s>"
+    prev2 = toks[i - 2].text.lower() if i > 1 else "<s>"
+    nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else "</s>"
+    out += [f"prev={prev}", f"prev2={prev2}", f"next={nxt}", f"prev2+prev={prev2}_{prev}"]
+    if pb == "":
+        out.append(f"prev+shape={prev}|{shape}")
+    if i and pb == "":
+        out.append(f"prevshape={lexicon.word(toks[i - 1].text)[1]}|{shape}")
+    if i + 1 < len(toks) and pa == "":
+        nown, nshape, nzb = lexicon.word(toks[i + 1].text)
+        out += [f"nextshape={nshape}|{shape}", f"nextzipf={nzb}|{shape}"]
+        if "medical" in nown:
+            out.append("next_medical")
+    left = len(toks) - 1 - i
+    if left <= 2:
+        out.append(f"tail={left}")
+        if any(c in text[max(0, tok.start - 30):tok.start] for c in ",-—–"):
+            out.append(f"tail={left}|after_comma")
+    cue = ctx.cue.get(i)
+    if cue:
+        out += [f"cue={cue}", f"cue={cue}|shape={shape}", f"cue={cue}|zipf={zb}"]
+    if i in ctx.rule:
+        out += ["rule", f"rule|shape={shape}", f"rule|zipf={zb}"]
+    if ctx.foreign:
+        out.append(f"foreign|shape={shape}")
+    return out
+
+
+def _punct(gap: str) -> str:
+    gap = gap.strip()
+    if not gap:
+        return ""
+    return gap[0] if gap[0] in ",.!?()-—–:;'\"&/" else "other"
+
+
+# --- the model --------------------------------------------------------------------------------------
+@dataclass
+class NameModel:
+    weights: dict[str, float]
+    intercept: float
+    threshold: float
+    corpus_sha256: str
+
+    def probability(self, feats: Iterable[str]) -> float:
+        score = self.intercept + sum(self.weights.get(f, 0.0) for f in feats)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        data = {"corpus_sha256": self.corpus_sha256, "features_version": FEATURES_VERSION, "C": C,
+                "threshold": self.threshold, "intercept": round(self.intercept, 5),
+                "weights": {k: round(v, 4) for k, v in sorted(self.weights.items()) if abs(v) >= 5e-4}}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> NameModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(dict(data["weights"]), float(data["intercept"]), float(data["threshold"]),
+                   str(data["corpus_sha256"]))
+
+
+def corpus_hash() -> str:
+    """The training data and the feature code's version: a model is stale when this changes."""
+    digest = hashlib.sha256(FEATURES_VERSION.encode())
+    digest.update(f"{C} {POSITIVE_WEIGHT}".encode())
+    for path in [CASES, GENERATED, MEDICAL_WORDS, *sorted(MESSAGES.glob("*.jsonl")), *sorted(DOCS.glob("*.txt"))]:
+        if path.name in NOT_NAMELESS:
+            continue
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    names: tuple[str, ...]  # every NAME in the text, as written
+    others: tuple[str, ...] = ()  # other identifiers (an email's words are not a name's)
+    source: str = ""
+
+
+def training_examples() -> list[Example]:
+    import yaml
+
+    out: list[Example] = []
+    for case in yaml.safe_load(CASES.read_text(encoding="utf-8"))["cases"]:
+        ids = case.get("identifiers") or []
+        out.append(Example(str(case["text"]), tuple(str(x["text"]) for x in ids if x["kind"] == "NAME"),
+                           tuple(str(x["text"]) for x in ids if x["kind"] != "NAME"), f"pii_cases/{case['id']}"))
+    for n, line in enumerate(GENERATED.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            row = json.loads(line)
+            out.append(Example(row["text"], tuple(row["names"]), (), f"{GENERATED.name}:{n}"))
+    for path in sorted(MESSAGES.glob("*.jsonl")):
+        if path.name in NOT_NAMELESS:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                out.append(Example(str(json.loads(line)["text"]), (), (), f"training/{path.name}:{n}"))
+    return out
+
+
+def labelled_tokens(example: Example, featurise: Callable[[str], tuple[list[Token], list[list[str]]]]
+                    ) -> list[tuple[list[str], int]]:
+    """(features, 1 if the word is in a name) for each word that may be scored; words inside another
+    identifier (an email address's words) are left out."""
+    text = example.text
+    name_chars = _covered(text, example.names)
+    other_chars = _covered(text, example.others)
+    toks, feats = featurise(text)
+    out = []
+    for tok, f in zip(toks, feats, strict=True):
+        if not f:
+            continue
+        if any(other_chars[tok.start:tok.end]) and not any(name_chars[tok.start:tok.end]):
+            continue
+        out.append((f, int(any(name_chars[tok.start:tok.end]))))
+    return out
+
+
+def _covered(text: str, pieces: Iterable[str]) -> list[bool]:
+    covered = [False] * len(text)
+    for piece in pieces:
+        if not piece:
+            continue
+        for m in re.finditer(re.escape(piece), text):
+            for k in range(m.start(), m.end()):
+                covered[k] = True
+    return covered
+
+
+def fit(rows: list[tuple[list[str], int]], c: float = C, positive: float = POSITIVE_WEIGHT
+        ) -> tuple[dict[str, float], float]:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer()
+    x = vec.fit_transform([dict.fromkeys(f, 1) for f, _ in rows])
+    y = [label for _, label in rows]
+    model = LogisticRegression(C=c, max_iter=2000, solver="lbfgs", random_state=SEED, class_weight={0: 1.0, 1: positive})
+    model.fit(x, y)
+    names = vec.get_feature_names_out()
+    return {str(names[k]): float(w) for k, w in enumerate(model.coef_[0]) if w}, float(model.intercept_[0])
+
+
+def train(featurise: Callable[[str], tuple[list[Token], list[list[str]]]],
+          examples: list[Example] | None = None, threshold: float = 0.5) -> NameModel:
+    rows = [row for ex in (examples if examples is not None else training_examples())
+            for row in labelled_tokens(ex, featurise)]
+    weights, intercept = fit(rows)
+    return NameModel(weights, intercept, threshold, corpus_hash())
+
+
+def decode(text: str, toks: Sequence[Token], probs: Sequence[float], threshold: float) -> list[tuple[int, int]]:
+    """Name spans (start, end) from word probabilities: words at or above the threshold, joined into
+    runs (words apart by spaces only); a word next to a run joins it at half the threshold ("Kieran
+    O'Connor"), and a word found once is found wherever else it is written the same way."""
+    named = [p >= threshold for p in probs]
+    for k in range(len(toks)):
+        if not named[k]:
+            continue
+        for step in (-1, 1):
+            j = k + step
+            while 0 <= j < len(toks) and not named[j] and probs[j] >= threshold / 2 and \
+                    text[min(toks[j].end, toks[j - step].end):max(toks[j].start, toks[j - step].start)].strip() == "":
+                named[j] = True
+                j += step
+    found = {toks[k].text for k in range(len(toks)) if named[k]}
+    named = [n or t.text in found for n, t in zip(named, toks, strict=True)]
+    out: list[tuple[int, int]] = []
+    k = 0
+    while k < len(toks):
+        if not named[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < len(toks) and named[j + 1] and text[toks[j].end:toks[j + 1].start].strip() == "":
+            j += 1
+        out.append((toks[k].start, toks[j].end))
+        k = j + 1
+    return out
+
+
+_LOCK = threading.Lock()
+_LOADED: list[NameModel] = []
+
+
+def shared_model(featurise: Callable[[str], tuple[list[Token], list[list[str]]]]) -> NameModel:
+    """The saved model, loaded once per process; retrained (and not saved) when its training data
+    changed since it was saved."""
+    with _LOCK:
+        if not _LOADED:
+            model = NameModel.load() if MODEL_FILE.exists() else None
+            if model is None or model.corpus_sha256 != corpus_hash():
+                log.warning("the name model is stale: retraining it (save it with `python -m guardrails.pii_names`)")
+                model = train(featurise, threshold=model.threshold if model else 0.5)
+            _LOADED.append(model)
+        return _LOADED[0]
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import time
+
+    from guardrails.pii import PiiDetector
+
+    parser = argparse.ArgumentParser(description="Train the name model and save its weights.")
+    parser.add_argument("--threshold", type=float, default=None, help="default: the saved model's")
+    args = parser.parse_args(argv)
+    detector = PiiDetector(lambda: training_vocabulary(), extra_words=["Valor", "Spine"])
+    detector.load_words()
+    started = time.perf_counter()
+    old = NameModel.load() if MODEL_FILE.exists() else None
+    threshold = args.threshold if args.threshold is not None else (old.threshold if old else 0.5)
+    model = train(detector.training_features, threshold=threshold)
+    model.save()
+    print(f"trained on {len(training_examples())} messages in {time.perf_counter() - started:.1f} s; "
+          f"{len(model.weights)} weights, threshold {model.threshold}; saved to {MODEL_FILE.name}")
+
+
+@lru_cache(maxsize=1)
+def training_vocabulary() -> frozenset[str]:
+    """The articles' words, as the product knows them (its vocabulary feature) when training."""
+    from core.text import words
+
+    return frozenset(w for path in sorted(DOCS.glob("*.txt")) for w in words(path.read_text(encoding="utf-8")))
+
+
+def known_words(vocabulary: Any, extra: frozenset[str]) -> frozenset[str]:
+    vocab = vocabulary if isinstance(vocabulary, frozenset) else frozenset(vocabulary)
+    return vocab | extra if extra else vocab
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""Writes names.jsonl: patient messages with names in them, for the name model (guardrails/pii_names.py).
+
+    .venv/bin/python -m guardrails.pii_training.make_names
+
+Templates written for this corpus crossed with name lists written by hand (many cultures,
+hyphens and apostrophes, names that are also English words, written in lower case as patients
+do); a fixed seed, so the file is the same on every run. Each line: {"text", "names": [...]},
+every name listed as it appears in the text. Nothing here is copied from evals/; after writing,
+`python -m evals.overlap --prune` removes the lines that are rewordings of an evaluation case (its
+cosine check found 57 of the 2,907: short clinic questions such as "can i eat before the procedure?"
+with a sign-off), then `python -m guardrails.pii_names` retrains the name model.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+
+def _list(text: str) -> list[str]:
+    return [" ".join(item.split()) for item in text.split(",") if item.strip()]
+
+
+OUT = Path(__file__).resolve().parent / "names.jsonl"
+SEED = 1414
+
+FIRST = """Adaeze Abena Adwoa Afia Akosua Amara Chiamaka Chidi Chinedu Emeka Folake Ifeoma Kwabena Kwame Kofi Ngozi Nnamdi
+Obinna Olumide Tolulope Temitope Yetunde Zanele Sipho Lerato Thabo Nomvula Bongani Ayodele Babajide Funmilayo
+Aarav Aditi Ananya Arjun Deepika Gaurav Harpreet Ishaan Kavya Lakshmi Manpreet Meera Nikhil Pooja Rahul Rohan Sanjay
+Shreya Sunita Tanvi Varun Vikram Yash Anjali Rajesh Swati Naveen Bhavna Hardeep Jaswinder Simran Tejinder
+Wei Mei Jun Xiaoling Yusheng Haoran Lingling Zhiwei Hyun Jiwoo Minseo Seojun Hiroshi Yuki Haruto Sakura Takeshi Aiko
+Thanh Linh Minh Quang Huong Duc Mai Siti Nurul Budi Dewi Rizal Ayesha Bilal Farida Hamza Imran Khadija Mariam Omar
+Rashid Samira Tariq Yasmin Zainab Zeynep Emre Mehmet Elif Ahmet Leila Dariush Parisa Reza Shirin Yosef Noa Eitan
+Tamar Avraham Chaim Dmitri Olga Svetlana Yevgeny Natalia Anastasia Oksana Bohdan Taras Kateryna Agnieszka Bartosz
+Katarzyna Krzysztof Małgorzata Wojciech Zofia Jakub Tomasz Petra Jiří Lucie Ondřej Zsófia Bence Réka Ioana Mihai
+Bogdan Radu Elena Georgios Eleni Dimitris Sofia Matteo Giulia Lorenzo Chiara Alessandro Francesca Giuseppe Rocco
+Carmen Javier Lucía Álvaro Inés Nuria Sergio Rocío Joaquim João Beatriz Gonçalo Mariana Thiago Camila Mateo Valentina
+Santiago Ximena Guadalupe Jesús Maximilian Lukas Hannah Jonas Leonie Friedrich Annika Sven Ingrid Lars Astrid Mikael
+Freya Bjørn Sigrid Eero Aino Juha Pieter Sanne Joost Femke Bram Eline Margaux Antoine Clémence Théo Manon Élodie
+Gaëlle Benoît Aoife Ciarán Niamh Saoirse Oisín Seán Siobhán Eoin Catriona Hamish Morag Callum Eilidh Rhys Bethan
+Gethin Ffion Dafydd Cerys Olivia Amelia Isla Ava Jack Harry Oliver George Charlie Alfie Poppy Freddie Evie Archie
+Madison Brayden Jaxon Kayleigh Tyrone Deshawn Latoya Shanice Marquis Jamal Keisha Darnell Imani Andre Tamika Lakisha
+Connor Kaylee Hunter Brooke Dakota Cody Travis Tanner Brittany Ashlyn Wyatt Garrett Holden Mackenzie Shelby
+Robert Jennifer Michael Patricia David Linda Richard Barbara Thomas Susan Christopher Margaret Daniel Nancy Matthew
+Dorothy Anthony Deborah Kenneth Sharon Steven Carol Brian Rebecca Edward Kimberly Jason Donna Jeffrey Cynthia
+Hope Grace Faith Joy Mercy Patience Charity Constance Prudence Honor Felicity Liberty Harmony Destiny Serenity
+Will Mark Bill Rich Frank Pat Sandy Rusty Buck Chase Hunter Gene Dawn Summer Autumn April May June Rose Lily Daisy
+Ivy Holly Heather Iris Jasmine Violet Ruby Pearl Amber Crystal Coral Penny Belle Bonnie Rocky Sky River Rain Storm
+Reed Lane Dale Glen Clay Cliff Drew Grant Lance Miles Rex Wade Ray Guy Earl Royal Major Bishop Angel Precious Nevaeh
+Mo Jo Al Ed Bo Di Viv Kat Tash Bex Liv Meg Gus Alf Sid Tam Nat Abi Em Saf Raj Nav Jas Sam Max Kim Lee Jay Ash
+Bob Rob Bobby Jim Jimmy Tom Tommy Dick Ted Teddy Ned Nick Ricky Tony Vince Steve Sue Liz Beth Becky Jenny Kate Katie
+Maggie Peggy Molly Polly Sally Betty Patty Annie Fanny Nan Gran
+Mary-Jane Anne-Marie Jean-Luc Marie-Claire Jean-Pierre Ann-Marie Hans-Peter Eva-Maria Lily-Mae Kai-Li Mary-Kate
+""".split()
+
+LAST = """Okonkwo Adebayo Mensah Boateng Asante Nwosu Eze Okafor Obi Balogun Adeyemi Owusu Dlamini Nkosi Mokoena Ndlovu
+Khumalo Van-Wyk Sharma Verma Gupta Patel Shah Mehta Iyer Nair Menon Reddy Rao Pillai Chatterjee Banerjee Mukherjee
+Das Bose Singh Kaur Gill Sandhu Sidhu Grewal Dhillon Chowdhury Rahman Hussain Qureshi Siddiqui Malik Chaudhry Akhtar
+Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Lin Guo Kim Park Choi Jung Kang Cho Yoon Tanaka Suzuki Sato
+Takahashi Watanabe Nakamura Kobayashi Nguyen Tran Pham Le Hoang Vu Dang Bui Santoso Wijaya Halim Lim Tan Ong Goh
+Yilmaz Kaya Demir Sahin Celik Ozturk Aydin Hosseini Mohammadi Rahimi Karimi Haddad Khoury Nassar Mansour Saleh
+Cohen Levi Mizrahi Friedman Rosenberg Goldberg Katz Shapiro Ivanov Petrov Smirnov Volkov Sokolov Kuznetsova
+Shevchenko Kovalenko Bondarenko Nowak Kowalczyk Wiśniewski Wójcik Lewandowski Kamiński Zieliński Szymański
+Novák Svoboda Dvořák Černý Procházka Horváth Nagy Szabó Tóth Popescu Ionescu Constantin Papadopoulos Georgiou
+Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo Conti García Fernández González
+Rodríguez López Martínez Sánchez Pérez Gómez Ruiz Hernández Jiménez Díaz Moreno Álvarez Romero Silva Santos
+Ferreira Pereira Oliveira Costa Rodrigues Almeida Carvalho Müller Schmidt Schneider Fischer Weber Meyer Wagner
+Becker Schulz Hoffmann Koch Richter Klein Wolf Schröder Neumann Schwarz Zimmermann Krüger Hartmann Lange
+Andersson Johansson Karlsson Nilsson Eriksson Larsson Hansen Johansen Olsen Pedersen Nielsen Jensen Korhonen
+Virtanen Mäkinen De-Jong Jansen De-Vries Bakker Visser Smit Meijer Mulder Dubois Lefebvre Moreau Laurent Girard
+Bonnet Dupont Lambert Fontaine Rousseau Murphy Kelly O'Sullivan Walsh O'Brien Byrne Ryan O'Connor O'Neill
+McCarthy Gallagher Doherty Kennedy Lynch MacDonald MacLeod Campbell Stewart Robertson Fraser McKenzie Morrison
+Jones Davies Evans Thomas Roberts Hughes Lewis Morgan Griffiths Owen Smith Johnson Williams Brown Taylor Wilson
+Anderson Jackson White Harris Martin Thompson Robinson Clark Walker Wright Hall Allen Young King Scott Green Baker
+Adams Nelson Hill Carter Mitchell Turner Phillips Parker Collins Edwards Stewart Morris Rogers Reed Cook Bell
+Murray Cooper Richardson Cox Howard Ward Torres Peterson Gray Ramirez James Watson Brooks Sanders Price Bennett
+Wood Barnes Ross Henderson Coleman Jenkins Perry Powell Long Patterson Flores Washington Butler Simmons Foster
+Bryant Alexander Russell Griffin Hayes Myers Ford Hamilton Graham Sullivan Wallace Woods Cole West Jordan Reynolds
+Marshall Ellis Gibson Mcdonald Freeman Wells Webb Simpson Stevens Tucker Porter Hunter Hicks Crawford Henry Boyd
+Mason Kennedy Warren Dixon Burns Gordon Shaw Holmes Rice Hunt Black Daniels Palmer Mills Grant Knight Ferguson
+Rose Stone Hawkins Dunn Perkins Hudson Spencer Gardner Stephens Payne Pierce Berry Matthews Arnold Wagner Willis
+Ray Watkins Olson Carroll Duncan Snyder Hart Cunningham Bradley Lane Andrews Ruiz Harper Fox Riley Armstrong
+Carpenter Weaver Greene Lawrence Elliott Chavez Sims Austin Peters Kelley Franklin Lawson Fields Little Goodwin
+Nguyen-Tran Smith-Jones Lloyd-Webber Bakker-Visser Garcia-Lopez Al-Farsi Al-Hashimi El-Amin Abu-Bakr D'Souza
+D'Costa D'Angelo Dell'Acqua O'Hara O'Malley O'Donnell MacKenzie McAllister Van-Der-Berg Ter-Horst
+""".split()
+
+RELATIONS = """wife husband partner son daughter mother mom mum father dad brother sister friend boyfriend girlfriend
+fiancé fiancée nan gran grandma grandpa grandad grandson granddaughter uncle aunt auntie cousin nephew niece
+colleague neighbour neighbor carer stepdad stepmum stepson stepdaughter mother-in-law father-in-law""".split()
+STAFF = "receptionist nurse physio doctor surgeon GP therapist consultant coordinator chiropractor".split()
+MONTHS = "January February March April May June July August September October November December".split()
+DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+DRUGS = """Xarelto Eliquis Warfarin Plavix Aspirin Ibuprofen Naproxen Celebrex Gabapentin Lyrica Pregabalin Tramadol
+Oxycodone Codeine Co-codamol Diclofenac Meloxicam Prednisone Methotrexate Humira Enbrel Ozempic Metformin Lipitor
+Zoloft Sertraline Amitriptyline Duloxetine Cymbalta Baclofen Tizanidine Diazepam Valium Voltaren Tylenol Advil
+Aleve Paracetamol Naprosyn Mobic Medrol Flexeril Norco Percocet Keppra Synthroid Lisinopril Jardiance""".split()
+PROCEDURES = _list("""Discectomy, Microdiscectomy, Laminectomy, Foraminotomy, Kyphoplasty, Vertebroplasty, Rhizotomy,
+Spinal Fusion, Arthroplasty, Radiofrequency Ablation, Lumbar Epidural, Nerve Block, Facet Joint Injection,
+Intra-Annular Fibrin Injection, fibrin injection, PRP, Biologic Repair, Disc Replacement, Stem Cell Therapy,
+Spinal Cord Stimulator, traction, decompression, MRI, CT scan, Fibrin""")
+CONDITIONS = _list("""Sciatica, Spondylolisthesis, Stenosis, Scoliosis, Kyphosis, Osteoporosis, Arthritis, Fibromyalgia,
+Herniation, Degenerative Disc Disease, Annular Tear, Ankylosing Spondylitis, Piriformis Syndrome, Radiculopathy,
+Myelopathy, Modic Changes, Schmorl's Nodes, Tarlov Cysts, Bertolotti Syndrome, Scheuermann's Disease,
+Paget's Disease, Ehlers-Danlos Syndrome, Crohn's Disease, Parkinson's, Lyme Disease, Guillain-Barre Syndrome,
+Baastrup Disease, Forestier Disease, Klippel-Feil Syndrome, Arnold-Chiari Malformation, Spina Bifida Occulta,
+Conus Medullaris Syndrome, Brown-Sequard Syndrome, Ligamentum Flavum Hypertrophy, Pars Interarticularis Defect,
+Facet Arthropathy, Sacroiliac Joint Dysfunction, Diffuse Idiopathic Skeletal Hyperostosis, Tethered Cord Syndrome,
+Failed Back Surgery Syndrome, Marfan Syndrome, Sjogren's Syndrome, Raynaud's Phenomenon, Hashimoto's Thyroiditis""")
+ORGS = _list("""Medicare, Medicaid, Aetna, Cigna, Humana, Kaiser Permanente, Bupa, AXA, Vitality, Aviva, Allianz,
+Tricare, Anthem, Blue Cross Blue Shield, UnitedHealthcare, Molina, Star Health, HDFC Ergo, Niva Bupa, Care Health,
+the NHS, Mayo Clinic, Cleveland Clinic, Johns Hopkins, Royal National Orthopaedic Hospital, Spire Healthcare,
+Nuffield Health, Circle Health, Walgreens, CVS, Boots, Amazon, Google, Zoom, WhatsApp, PayPal, Klarna, MyChart,
+Epic, Pilates, the McKenzie Method, Valor Spine, Apollo Hospitals, Fortis, Max Healthcare,
+Mass General, Stanford Health, Kings College Hospital, Guy's and St Thomas'""")
+PLACES = """London Manchester Leeds Glasgow Dublin Cork Belfast Cardiff Bristol Birmingham Phoenix Seattle Denver Austin
+Boston Chicago Houston Dallas Miami Atlanta Toronto Vancouver Sydney Melbourne Auckland Mumbai Delhi Bangalore
+Chennai Hyderabad Pune Kolkata Lagos Abuja Accra Nairobi Madrid Barcelona Lisbon Porto Paris Lyon Berlin Munich
+Hamburg Vienna Zurich Amsterdam Rotterdam Brussels Warsaw Krakow Prague Budapest Bucharest Athens Rome Milan Naples
+Stockholm Oslo Copenhagen Helsinki Scottsdale Tucson Mesa Chandler Surrey Kent Essex Yorkshire Cornwall Devon""".split()
+
+
+def _lower(rng: random.Random, text: str, names: list[str], p: float) -> tuple[str, list[str]]:
+    """Patients often write everything in lower case."""
+    if rng.random() < p:
+        return text.lower(), [n.lower() for n in names]
+    return text, names
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+
+    def first() -> str:
+        return rng.choice(FIRST)
+
+    def last() -> str:
+        return rng.choice(LAST)
+
+    def full() -> str:
+        return f"{first()} {rng.choice(LAST)}"
+
+    def fill(template: str) -> tuple[str, list[str]]:
+        names: list[str] = []
+        out = template
+        while "{" in out:
+            i = out.index("{")
+            j = out.index("}", i)
+            slot = out[i + 1:j]
+            value = {"F": first, "N": full, "L": last}.get(slot)
+            if value is not None:
+                v = value()
+                names.append(v)
+            else:
+                v = rng.choice({"REL": RELATIONS, "STAFF": STAFF, "MONTH": MONTHS, "DAY": DAYS, "DRUG": DRUGS,
+                                "PROC": PROCEDURES, "COND": CONDITIONS, "ORG": ORGS, "PLACE": PLACES,
+                                "NUM": [str(n) for n in range(2, 90)]}[slot])
+            out = out[:i] + v + out[j + 1:]
+        return out, names
+
+    named = [
+        "Hi, my name is {N} and I'd like to know if the injection hurts.",
+        "my name is {F}, is the {PROC} done under sedation?",
+        "Hello, this is {N}. Can I move my appointment to {DAY}?",
+        "hi its {F} again, did you get my forms?",
+        "I'm {N}, I had the {PROC} in {MONTH} and I'm still sore.",
+        "Im {F}, {NUM}, with a bulging disc. Do I qualify?",
+        "{N} here, calling about my consult next {DAY}.",
+        "{F} here - quick question about parking.",
+        "Can {F} drive me home after the {PROC}? She's my {REL}.",
+        "My {REL} {F} had the {PROC} last year and recommended you.",
+        "my {REL} {F} wants to book a consult, he has {COND}.",
+        "I'm asking for my {REL}, {N}, who doesn't use email.",
+        "Booking for my {REL} {N}, she's {NUM} and on {DRUG}.",
+        "Is {F} still working at the front desk? She was lovely.",
+        "Please thank {F} on reception for sorting my paperwork.",
+        "Dr {L} referred me for the {PROC}. What happens next?",
+        "I saw Dr. {L} in {MONTH}, can I get a copy of the letter?",
+        "Dr {N} said I might need a {PROC}. Do you do those?",
+        "My GP, Dr {L}, wants to know your fax number.",
+        "Will it hurt? Thanks, {F}",
+        "Is the clinic open on {DAY}? Regards, {N}",
+        "Do you take {ORG}? Thanks so much, {F}",
+        "Can I eat before the procedure? Cheers, {F}",
+        "how long is recovery? thanks {F}",
+        "Looking forward to the consult. Kind regards, {N}",
+        "Sorry for all the questions! {F} x",
+        "That's great, see you {DAY}. - {F}",
+        "Thank you for your help. Best wishes, {N}",
+        "Many thanks, {N} ({REL} of the patient)",
+        "{F} and I would both like to book for the same day.",
+        "Can {F} and {F} come in together on {DAY}?",
+        "{N} is my {REL}; can I book on his behalf?",
+        "{F} called yesterday about the {PROC}, can someone ring her back?",
+        "Does {F} need a referral before booking? He's my {REL}.",
+        "Will {F} be able to walk normally after? He's {NUM}.",
+        "I booked under {N} but my married name is {L} now.",
+        "The booking says {N}, please change it to {N}.",
+        "Dear team, I am writing on behalf of {N}, my {REL}.",
+        "Dear {F}, thank you for the call today.",
+        "Hi {F}, can you resend the pre-op instructions?",
+        "Hello, I spoke to {F} yesterday about the cost of the {PROC}.",
+        "I spoke with {F} in billing and she said to message here.",
+        "Patient: {N}. Question: can I shower after the injection?",
+        "Name: {N}, question about the payment plan.",
+        "First name {F}, surname {L}. Do I need to bring my scans?",
+        "This message is from {N} regarding my {REL}'s appointment.",
+        "{F}'s appointment is on {DAY}, can I come with her?",
+        "My {REL}'s name is {F} and she has {COND}.",
+        "Our son {F} is {NUM}; is he too young for the {PROC}?",
+        "ask for {F} when you ring, she knows the details.",
+        "please speak to {F}, my carer, if I don't answer.",
+        "I was referred by {N} at the {PLACE} practice.",
+        "hello, {N} from {PLACE} here, do you have a waiting list?",
+        "Its {N}, I've had {COND} for years and {DRUG} doesn't help.",
+        "Good morning, {N} speaking. Is the {PROC} covered by {ORG}?",
+        "yes hi this is {F}, {N}, calling back about my claim.",
+        "Sent on behalf of {N} by her {REL} {F}.",
+        "{F} {L} - DOB on file - can you confirm my slot?",
+        "Could {N} get the {PROC} if she takes {DRUG}?",
+        "My physio {F} from {PLACE} said to ask about {PROC}.",
+        "I'm {F}'s {REL}; she's too shy to ask herself.",
+        "Please address the letter to {N}.",
+        "The invoice should say {N}, not my name.",
+        "{F}, my {REL}, and I would like a joint consult.",
+        "Signed, {N}",
+        "Hi there! {F} here, {NUM} years old, bad back since {MONTH}.",
+        "Hiya, {F} again. Any update on my MRI?",
+        "hey, i'm {F} and i hurt my back lifting boxes",
+        "my friend {F} said you helped her a lot. thanks in advance, {F}",
+        "To whom it may concern, my name is {N}.",
+        "Mr {L} asked me to follow up on his request.",
+        "Mrs {L} would like a call back after {NUM} pm.",
+        "Is Ms {N} on your list for {DAY}?",
+        "See you {DAY}! {F} x",
+        "thanks again, {F} xx",
+        "Love, {F}",
+        "Lovely, thank you. {F}",
+        "Great, see you then! {F} (I'd prefer email)",
+        "{N} ({F} to my friends) - can I book online?",
+        "Hi, {N} here (but everyone calls me {F}). Is parking free?",
+        "my nickname is {F}, put that on the badge please",
+        "The letter says '{N}' but I'm {N}. Can you fix it?",
+        "{F}'s the one who booked, I'm just the driver.",
+        "hi this is {F}, my {REL} {F} says i should ask about {PROC}",
+        "could {F} and i both come to the consult?",
+        "is {F} still working there? she was so kind. im {F}",
+        "{F} said i should ask you about the {PROC}",
+        "{F} told me the {PROC} was painless, is that true?",
+        "me and {F} want to come on {DAY}",
+        "Dr. {L}? Dr. {L}-{L}? I forget the name but she referred me.",
+        "My GP is Dr. {L} and my surgeon was Dr. {L}.",
+        "{N}, {N} and {N} are all on the same policy.",
+        "The patient is {N}, the payer is {N}.",
+        "Account holder: {N}. Is the refund done?",
+        "Hallo, ich heiße {N} und habe Rückenschmerzen.",
+        "Guten Tag, hier ist {N}. Ist die Behandlung schmerzhaft?",
+        "Mit freundlichen Grüßen, {N}",
+        "Bonjour, je m'appelle {N}. Est-ce que c'est douloureux ?",
+        "Je suis {F}, j'ai une hernie discale.",
+        "Cordialement, {N}",
+        "Hola, me llamo {N} y tengo ciática.",
+        "Soy {F}, ¿cuánto cuesta la consulta?",
+        "Saludos, {N}",
+        "Ciao, mi chiamo {N}, ho un'ernia.",
+        "Sono {F}, vorrei prenotare una visita.",
+        "Hoi, ik ben {F} en ik heb rugpijn.",
+        "Mijn naam is {N}. Groetjes, {F}",
+        "Olá, chamo-me {N} e tenho dor lombar.",
+        "Hei, jeg heter {N}. Hilsen {F}",
+        "Hej, jag heter {N}.",
+        "Dzień dobry, nazywam się {N}. Pozdrawiam, {N}",
+        "Bună ziua, mă numesc {N}.",
+        "Titular de la cuenta: {N}.",
+        "Namaste, main {N} hoon, {PLACE} se.",
+        "hello i am {F} from {PLACE} pls call me",
+        "i am {N} age {NUM} having back pain since {MONTH}",
+        "Good day sir, myself {N}, kindly revert.",
+    ]
+    clean = [
+        "Is the {PROC} covered by {ORG}?",
+        "I take {DRUG} every day, do I need to stop it before the {PROC}?",
+        "Can I have the {PROC} in {MONTH} if I'm on {DRUG}?",
+        "Does {COND} mean I need a {PROC}?",
+        "I was diagnosed with {COND} in {PLACE}, can I still come to you?",
+        "Do you have a clinic in {PLACE} or only in Phoenix?",
+        "Is {ORG} accepted for the {PROC}?",
+        "My {REL} drives me on {DAY}s, is there parking?",
+        "Are you open on {DAY} in {MONTH}?",
+        "What is the difference between {PROC} and {PROC}?",
+        "My {REL} had {COND} and {DRUG} helped, would it help me?",
+        "Can I fly to {PLACE} a week after the {PROC}?",
+        "Does {ORG} need a referral from my GP for the {PROC}?",
+        "Is {DRUG} safe with the {PROC}?",
+        "The {ORG} portal says my claim was denied, what now?",
+        "I read about {COND} on {ORG}, is that what I have?",
+        "My {STAFF} suggested {PROC} for my {COND}.",
+        "After my {PROC} in {MONTH} I still have pain on {DAY}s.",
+        "Is Valor Spine part of the {ORG} network?",
+        "Can I pay through {ORG} or only by card?",
+        "My Oswestry score is {NUM}, is that bad?",
+        "I've had {COND} since {MONTH}; will {PROC} fix it?",
+        "Happy {DAY}! Quick one: is {DRUG} ok the night before?",
+        "{DRUG} or {DRUG}, which is better before a {PROC}?",
+        "Would {PROC} help with {COND} at L4-L5?",
+        "My {REL} and I both have {COND}, can we book together?",
+        "Thanks for the info, I will call on {DAY}.",
+        "Hope you can help, I have {COND} and live near {PLACE}.",
+        "Will the {PROC} work if I have {COND}?",
+        "Grace period for cancelling: how many days before?",
+        "Mark the form as urgent please, I can't wait until {MONTH}.",
+        "Will I be able to work after the {PROC}?",
+        "May I bring my {REL} into the room?",
+        "Rose water or ice, what is better for the swelling?",
+        "Bill me later or pay now, which is cheaper?",
+        "Do you take {ORG} or {ORG} for the {PROC}?",
+        "Is this covered under {ORG}, or do I pay myself?",
+        "Do you have an EMI option through {ORG}?",
+        "I was seen at {ORG} for my {COND} last year.",
+        "Do you treat {COND}, or should I see my GP?",
+        "My consultant at {ORG} mentioned {PROC}.",
+        "My {COND} score on the Oswestry Disability Index went up.",
+        "Is {COND} the same as {COND}?",
+        "I had {PROC} in {MONTH} and {PROC} in {MONTH}. What next?",
+        "Can {COND} come back after {PROC}?",
+        "I have Joy in my life again after the {PROC}!",
+    ]
+    lines: list[dict[str, object]] = []
+    for template in named:
+        for _ in range(22):
+            text, names = fill(template)
+            text, names = _lower(rng, text, names, 0.25)
+            lines.append({"text": text, "names": names})
+    for template in clean:
+        for _ in range(8):
+            text, names = fill(template)
+            text, names = _lower(rng, text, names, 0.2)
+            lines.append({"text": text, "names": names})
+    seen: set[str] = set()
+    with OUT.open("w", encoding="utf-8") as out:
+        for line in lines:
+            if line["text"] in seen:
+                continue
+            seen.add(str(line["text"]))
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    print(f"{len(seen)} messages written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
