@@ -124,8 +124,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(30, ge=1, le=100_000)
     trusted_proxies: list[str] = Field(default_factory=list, description="addresses of the reverse proxies whose "
                                        "X-Forwarded-For names the client (empty: the socket address is the client)")
-    max_inflight: int = Field(16, ge=1, le=10_000, description="answers computed at once per process; beyond "
-                              "that a request gets 503 with Retry-After at once instead of queueing")
+    max_inflight: int = Field(16, ge=1, le=10_000, description="answers admitted at once per process (computing "
+                              "or waiting their turn); beyond that a request gets 503 with Retry-After at once")
+    answer_threads: int = Field(2, ge=1, le=64, description="threads computing answers per process, first come "
+                                "first served (an answer mostly holds the GIL: more threads only interleave them)")
     max_body_bytes: int = Field(16_384, ge=1024, le=10_000_000)
     retention_days: float = Field(90, gt=0)
 

@@ -252,6 +252,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     """Run the HTTP API with uvicorn."""
     import uvicorn
 
+    from ui.api import SERVE_OPTIONS
+
     svc = services(ctx)
     settings = svc.settings
     host = host or settings.api_host
@@ -260,14 +262,23 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
     if workers:
         os.environ["FAQ_WORKERS"] = str(workers)  # each worker builds its app from the environment
+    metrics_dir = None
     if (workers or settings.workers) > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # /metrics sums every worker's figures from files here (prometheus_client's multiprocess mode)
+        # /metrics sums every worker's figures from files here (prometheus_client's multiprocess mode);
+        # made for this run, removed when it ends (a directory named by the caller is left alone)
         import tempfile
 
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="faq-metrics-")
-    uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
-                workers=workers or settings.workers, log_level="warning", proxy_headers=False,
-                timeout_keep_alive=30, timeout_graceful_shutdown=10, log_config=None)
+        metrics_dir = tempfile.mkdtemp(prefix="faq-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run("ui.api:app_from_environment", factory=True, host=host, port=port or settings.api_port,
+                    workers=workers or settings.workers, **SERVE_OPTIONS)
+    finally:
+        if metrics_dir is not None:
+            import shutil
+
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @main.command()
