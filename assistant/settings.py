@@ -126,6 +126,8 @@ class Settings(BaseSettings):
                                        "X-Forwarded-For names the client (empty: the socket address is the client)")
     max_inflight: int = Field(16, ge=1, le=10_000, description="answers admitted at once per process (computing "
                               "or waiting their turn); beyond that a request gets 503 with Retry-After at once")
+    shed_wait_ms: float = Field(100, ge=0, le=5000, description="how long a request that finds every slot taken "
+                                "waits for one before the 503 (0: none)")
     answer_threads: int = Field(2, ge=1, le=64, description="threads computing answers per process, first come "
                                 "first served (an answer mostly holds the GIL: more threads only interleave them)")
     max_body_bytes: int = Field(16_384, ge=1024, le=10_000_000)

@@ -156,33 +156,61 @@ class Unauthorized(Exception):
 
 class AnswerPool:
     """Answers are computed on ``threads`` threads of their own, first come first served, and at
-    most ``limit`` are admitted at once per process (computing or waiting their turn); the next
-    request is turned away at once (503, Retry-After) instead of queueing into multi-second waits.
+    most ``limit`` are admitted at once per process (computing or waiting their turn). A request
+    that finds every slot taken waits up to ``grace`` seconds for one to free, in order, and is
+    then turned away (503, Retry-After) instead of queueing into multi-second waits.
 
     Why a small pool of its own rather than the shared 40-thread one: an answer is CPU work that
     mostly holds the GIL, so N answers on N threads each take ~N times as long (the GIL is handed
     round every 5 ms), the tail waits longest, and the event loop queues for the GIL behind them.
     With few threads a request waits its turn in order and is then computed at full speed, and the
-    loop keeps answering (and shedding) quickly. ``try_enter`` and the release run on the event
-    loop's thread only."""
+    loop keeps answering (and shedding) quickly. Why the short grace: a client that retries at once
+    after a 503 (a load generator, an impatient script) would otherwise have the loop shed its
+    requests hundreds of times a second, CPU the answers need. ``enter`` and the release run on the
+    event loop's thread only."""
 
-    def __init__(self, threads: int, limit: int) -> None:
+    def __init__(self, threads: int, limit: int, grace: float = 0.0) -> None:
         self.limit = limit
+        self.grace = grace
         self.admitted = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="faq-answer")
 
-    def try_enter(self) -> bool:
-        if self.admitted >= self.limit:
+    async def enter(self) -> bool:
+        """Take a slot (True), or False when none freed within the grace period."""
+        if self.admitted < self.limit and not self._waiting:
+            self.admitted += 1
+            return True
+        if self.grace <= 0:
             return False
-        self.admitted += 1
-        return True
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            await asyncio.wait([waiter], timeout=self.grace)
+        except asyncio.CancelledError:  # the request itself was cancelled: pass on a slot it was handed
+            if waiter.done() and not waiter.cancelled():
+                self._leave()
+            else:
+                waiter.cancel()
+                self._waiting.remove(waiter)
+            raise
+        if waiter.done() and not waiter.cancelled():
+            return True  # handed a slot by _leave (the count already includes it)
+        waiter.cancel()
+        self._waiting.remove(waiter)
+        return False
 
     def _leave(self) -> None:
+        while self._waiting:  # the slot passes to the longest-waiting request
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
         self.admitted -= 1
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` on the pool (with this request's context variables: its request id);
-        the slot taken by ``try_enter`` is given back when the work ends, even if the request is
+        the slot taken by ``enter`` is given back when the work ends, even if the request is
         cancelled meanwhile."""
         loop = asyncio.get_running_loop()
         job = self._executor.submit(contextvars.copy_context().run, fn, *args)
@@ -273,7 +301,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     svc = services or Services(settings)
     metrics = Metrics()
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.redis_url)
-    pool = AnswerPool(settings.answer_threads, settings.max_inflight)
+    pool = AnswerPool(settings.answer_threads, settings.max_inflight, settings.shed_wait_ms / 1000)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -340,7 +368,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         limited = await rate_limited(request)
         if limited is not None:
             return limited
-        if not pool.try_enter():
+        if not await pool.enter():
             metrics.errors.labels("busy").inc()
             response = error(503, "busy", svc.assistant.error_text(svc.assistant.message("busy")), request,
                              svc.clinic.disclaimer)
