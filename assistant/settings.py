@@ -124,8 +124,15 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(30, ge=1, le=100_000)
     trusted_proxies: list[str] = Field(default_factory=list, description="addresses of the reverse proxies whose "
                                        "X-Forwarded-For names the client (empty: the socket address is the client)")
-    max_inflight: int = Field(16, ge=1, le=10_000, description="answers computed at once per process; beyond "
-                              "that a request gets 503 with Retry-After at once instead of queueing")
+    # 12: `benchmarks/load_bench.py --inflight 12,16,24,32` (2 workers, 50 connections, 2026-11-30, a shared
+    # 2-core machine): p99 0.75 s at 12, 0.99 s at 16, 1.5 s at 24 and 32; none over 2 s. The wait is about
+    # this many answers' time, so a slower machine wants a lower value: rerun the sweep on yours.
+    max_inflight: int = Field(12, ge=1, le=10_000, description="answers admitted at once per process (computing "
+                              "or waiting their turn); beyond that a request gets 503 with Retry-After")
+    shed_wait_ms: float = Field(100, ge=0, le=5000, description="how long a request that finds every slot taken "
+                                "waits for one before the 503 (0: none)")
+    answer_threads: int = Field(2, ge=1, le=64, description="threads computing answers per process, first come "
+                                "first served (an answer mostly holds the GIL: more threads only interleave them)")
     max_body_bytes: int = Field(16_384, ge=1024, le=10_000_000)
     retention_days: float = Field(90, gt=0)
 

@@ -1,20 +1,27 @@
 """Load benchmark for the API (issue 15). Prints figures and ratios measured in this run; asserts nothing.
 
     .venv/bin/python benchmarks/load_bench.py [--seconds 20] [--soak 60] [--connections 50]
+    .venv/bin/python benchmarks/load_bench.py --inflight 8,16,24,32 --soak 0   # the FAQ_MAX_INFLIGHT sweep
 
 wrk (Debian's, `make services`) is the load generator: a Python one tops out near the server's own
 speed. It shares the machine's cores with the servers, as the issue's reference figures did.
+Wall-clock figures depend on what else runs on the machine; the CPU figures (seconds of CPU the
+server processes used, read from /proc, per request) much less.
 
-1. The bound: cores / the in-process answer p50 over the same questions, measured first, alone.
-2. Throughput of the embedded default (SQLite, in-memory rate limits), `faq serve` with 1 and with
-   2 workers: wrk, N connections for S seconds, rate limit raised. Served req/s (200s), p50 and
-   p99 of all responses, requests over 2 s (wrk's 2 s timeout), and the shed count (503 with
-   Retry-After once FAQ_MAX_INFLIGHT answers are in progress). Targets: served req/s with
-   2 workers >= 70% of the bound; p99 <= 1 s; none over 2 s.
-3. Several machines: two `faq serve` processes sharing one Postgres, one Redis and one
-   `chroma run`, 50 connections (25 on each) for 60 s, a reindex of a changed article halfway.
-   Targets: 0 errors (non-2xx other than a shed 503, socket errors, timeouts), and every served
-   turn is stored (200 responses == rows in Postgres).
+1. The bound: cores / the in-process answer p50 over the same questions, measured first, alone
+   (also its CPU per answer, time.process_time).
+2. The API's own cost: the real app with the answer replaced by a canned reply
+   (benchmarks/stub_app.py), 1 worker, 8 connections: server CPU per request.
+3. Throughput of the embedded default (SQLite, in-memory rate limits), `faq serve` with 1 and with
+   2 workers (2 workers once per --inflight value): wrk, N connections for S seconds, rate limit
+   raised. Served req/s (200s), p50 and p99 of all responses, requests over 2 s (wrk's 2 s
+   timeout), the shed count (503 with Retry-After once FAQ_MAX_INFLIGHT answers are admitted), and
+   the servers' CPU per served request. Targets: served req/s with 2 workers >= 70% of the bound;
+   p99 <= 1 s; none over 2 s.
+4. Several machines (skipped with --soak 0): two `faq serve` processes sharing one Postgres, one
+   Redis and one `chroma run`, 50 connections (25 on each) for 60 s, a reindex of a changed article
+   halfway. Targets: 0 errors (non-2xx other than a shed 503, socket errors, timeouts), and every
+   served turn is stored (200 responses == rows in Postgres).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import write_json  # noqa: E402
+from benchmarks.shared_servers import chroma_run, postgres, redis_server  # noqa: E402
 from evals.bench import free_port, wait_ready  # noqa: E402
 
 QUESTIONS = [
@@ -106,16 +114,51 @@ def base_env(data: Path, models: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def serve(env: dict[str, str], log: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+def serve(env: dict[str, str], log: Path, workers: int = 1, stub: bool = False) -> tuple[subprocess.Popen[bytes], str]:
+    """`faq serve` (or, with ``stub``, the API with a canned answer) on a free port, warmed up."""
     port = free_port()
+    command = ["-m", "benchmarks.stub_app", "--port", str(port)] if stub else \
+        ["-m", "cli", "serve", "--port", str(port), "--workers", str(workers)]
     with log.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink)
+        proc = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink)
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, proc, timeout=180)
     for question in QUESTIONS * 2:  # warm every worker's caches before measuring
         httpx.post(f"{url}/v1/chat", json={"message": question}, timeout=30)
     return proc, url
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU (user + system) used so far by a process and its worker processes, from /proc."""
+    total = 0.0
+    for one in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    return [int(c) for c in found] + [g for c in found for g in _children(int(c))]
+
+
+def measured(proc: subprocess.Popen[bytes], url: str, connections: int, seconds: float, script: Path) -> dict[str, Any]:
+    """wrk's figures plus the server's CPU per request and per served (200) request."""
+    before = cpu_seconds(proc.pid)
+    figures = wrk(url, connections, seconds, script)
+    used = cpu_seconds(proc.pid) - before
+    figures["server_cpu_ms_per_request"] = round(used / max(figures["requests"], 1) * 1000, 2)
+    figures["server_cpu_ms_per_served"] = round(used / max(figures["ok"], 1) * 1000, 2)
+    return figures
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -133,7 +176,9 @@ def ingest(env: dict[str, str]) -> None:
         raise SystemExit(f"ingest failed: {done.stderr[-2000:]}")
 
 
-def in_process_p50(data: Path, models: Path) -> float:
+def in_process(data: Path, models: Path) -> tuple[float, float]:
+    """The answer p50 (ms, wall clock) and the mean CPU per answer (ms, time.process_time) in this
+    process, history lookup and stored turn included, over the benchmark's questions."""
     from assistant.settings import load_settings
     from assistant.wiring import Services
 
@@ -142,62 +187,90 @@ def in_process_p50(data: Path, models: Path) -> float:
     for question in QUESTIONS:
         svc.assistant.ask(question)
     times = []
+    cpu_started = time.process_time()
     for _ in range(8):
         for question in QUESTIONS:
             started = time.perf_counter()
             svc.assistant.ask(question)
             times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / len(times)
+    svc.sessions.close()
+    return statistics.median(times), cpu_ms
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--soak", type=float, default=60)
+    parser.add_argument("--soak", type=float, default=60, help="the several-machines run; 0 skips it")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--inflight", default="", help="FAQ_MAX_INFLIGHT values for the 2-worker run, e.g. "
+                        "8,16,32 (default: the setting's default)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "load.json")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="faq-load-"))
     models = ROOT / "var" / "models"
     script = work / "chat.lua"
     script.write_text(WRK_SCRIPT.replace("{QUESTIONS}", lua_questions()), encoding="utf-8")
-    results: dict[str, Any] = {"connections": args.connections, "seconds": args.seconds, "cores": os.cpu_count()}
+    cores = os.cpu_count() or 1
+    results: dict[str, Any] = {"connections": args.connections, "seconds": args.seconds, "cores": cores,
+                               "load_average_at_start": os.getloadavg()}
+    print(f"load average at start {os.getloadavg()[0]:.2f} on {cores} cores (figures are only comparable on a "
+          f"quiet machine)")
 
     data = work / "var"
     ingest(base_env(data, models))
-    p50 = in_process_p50(data, models)
-    bound = (os.cpu_count() or 1) / (p50 / 1000)
-    results["in_process_p50_ms"] = round(p50, 2)
-    results["bound_rps"] = round(bound, 1)
-    print(f"in-process answer p50 {p50:.2f} ms; bound = {os.cpu_count()} cores / p50 = {bound:.0f} req/s")
+    p50, answer_cpu = in_process(data, models)
+    bound = cores / (p50 / 1000)
+    results.update(in_process_p50_ms=round(p50, 2), in_process_cpu_ms=round(answer_cpu, 2), bound_rps=round(bound, 1))
+    print(f"in-process answer p50 {p50:.2f} ms, CPU per answer {answer_cpu:.2f} ms; "
+          f"bound = {cores} cores / p50 = {bound:.0f} req/s")
 
-    for workers in (1, 2):
-        proc, url = serve(base_env(data, models), work / f"serve-{workers}.log", workers)
+    proc, url = serve(base_env(data, models), work / "stub.log", stub=True)
+    try:
+        overhead = measured(proc, url, 8, min(args.seconds, 10), script)
+    finally:
+        stop(proc)
+    results["api_overhead"] = overhead
+    print(f"the API alone (answer stubbed), 8 connections: {overhead['server_cpu_ms_per_request']} ms CPU per "
+          f"request ({overhead['server_cpu_ms_per_request'] / answer_cpu:.1%} of an answer's CPU), "
+          f"{overhead['rps']} req/s")
+
+    runs = [(1, None)] + [(2, int(v)) for v in args.inflight.split(",") if v.strip()] if args.inflight else \
+        [(1, None), (2, None)]
+    for workers, inflight in runs:
+        extra = {"FAQ_MAX_INFLIGHT": str(inflight)} if inflight else {}
+        proc, url = serve(base_env(data, models, **extra), work / f"serve-{workers}-{inflight}.log", workers)
         try:
-            figures = wrk(url, args.connections, args.seconds, script)
+            figures = measured(proc, url, args.connections, args.seconds, script)
         finally:
             stop(proc)
         figures["share_of_bound"] = round(figures["served_rps"] / bound, 3)
-        results[f"workers_{workers}"] = figures
-        print(f"{workers} worker{'s' if workers > 1 else ''}, {args.connections} connections x {args.seconds:.0f} s: "
-              f"{figures['served_rps']} served req/s ({figures['share_of_bound']:.0%} of the bound), "
-              f"p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, over 2 s {figures['timeouts']}, "
-              f"shed (503) {figures['shed']}, other errors {figures['other'] + figures['socket_errors']}")
+        figures["max_inflight"] = inflight
+        results[f"workers_{workers}" + (f"_inflight_{inflight}" if inflight else "")] = figures
+        print(f"{workers} worker{'s' if workers > 1 else ''}"
+              f"{f', FAQ_MAX_INFLIGHT {inflight}' if inflight else ''}, {args.connections} connections x "
+              f"{args.seconds:.0f} s: {figures['served_rps']} served req/s ({figures['share_of_bound']:.0%} of the "
+              f"bound), p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, over 2 s {figures['timeouts']}, "
+              f"shed (503) {figures['shed']}, other errors {figures['other'] + figures['socket_errors']}; "
+              f"server CPU {figures['server_cpu_ms_per_served']} ms per served request "
+              f"({figures['server_cpu_ms_per_served'] / answer_cpu:.2f} x an answer's)")
 
-    results["several_machines"] = several_machines(work, models, script, args.connections, args.soak)
-    s = results["several_machines"]
-    print(f"two processes on shared Postgres + Redis + chroma run, {args.connections} connections x {args.soak:.0f} s, "
-          f"reindex at {s['reindex_at_s']} s ({s['reindex']}): served {s['ok']}, stored {s['stored']}, "
-          f"shed {s['shed']}, errors {s['errors']}, p99 {s['p99_ms']} ms")
+    if args.soak > 0:
+        results["several_machines"] = several_machines(work, models, script, args.connections, args.soak)
+        s = results["several_machines"]
+        print(f"two processes on shared Postgres + Redis + chroma run, {args.connections} connections x "
+              f"{args.soak:.0f} s, reindex at {s['reindex_at_s']} s ({s['reindex']}): served {s['ok']}, stored "
+              f"{s['stored']}, shed {s['shed']}, errors {s['errors']}, p99 {s['p99_ms']} ms")
+    results["load_average_at_end"] = os.getloadavg()
     write_json(args.out, results)
     print(json.dumps(results))
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def several_machines(work: Path, models: Path, script: Path, connections: int, seconds: float) -> dict[str, Any]:
     from sqlalchemy import create_engine, func, select
 
     from assistant.sessions import turns
-    from tests.shared_servers import chroma_run, postgres, redis_server
 
     docs = work / "docs"
     shutil.copytree(ROOT / "knowledge" / "docs", docs)

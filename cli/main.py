@@ -252,6 +252,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     """Run the HTTP API with uvicorn."""
     import uvicorn
 
+    from ui.api import SERVE_OPTIONS
+
     svc = services(ctx)
     settings = svc.settings
     host = host or settings.api_host
@@ -260,11 +262,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     svc.clinic  # noqa: B018 - validates the profile and warns about placeholders before serving
     if workers:
         os.environ["FAQ_WORKERS"] = str(workers)  # each worker builds its app from the environment
+    metrics_dir = None
     if (workers or settings.workers) > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # /metrics sums every worker's figures from files here (prometheus_client's multiprocess mode)
+        # /metrics sums every worker's figures from files here (prometheus_client's multiprocess mode);
+        # made for this run, removed when it ends (a directory named by the caller is left alone)
         import tempfile
 
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="faq-metrics-")
+        metrics_dir = tempfile.mkdtemp(prefix="faq-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     count = workers or settings.workers
     # one worker: this process's services (and their one personal-data detector, which the log
     # filter already uses) serve the app; more: each worker process builds its own from the environment
@@ -274,9 +279,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         app: Any = create_app(settings, svc)
     else:
         app = "ui.api:app_from_environment"
-    uvicorn.run(app, factory=count > 1, host=host, port=port or settings.api_port,
-                workers=count, log_level="warning", proxy_headers=False,
-                timeout_keep_alive=30, timeout_graceful_shutdown=10, log_config=None)
+    try:
+        uvicorn.run(app, factory=count > 1, host=host, port=port or settings.api_port, workers=count,
+                    **SERVE_OPTIONS)
+    finally:
+        if metrics_dir is not None:
+            import shutil
+
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @main.command()

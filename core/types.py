@@ -14,11 +14,18 @@ Category = Literal[
 ]
 
 
+_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_ID_LETTERS = "abcdefghjkmnpqrstvwxyz"
+
+
 def new_id() -> str:
     """A 16-character id for a turn, session or request. It always has a letter, so that no id in a
     log line or a stored row reads as a phone or card number to the personal-data detector."""
-    alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-    return secrets.choice("abcdefghjkmnpqrstvwxyz") + "".join(secrets.choice(alphabet) for _ in range(15))
+    # one read of the system's random source, not one per character (three ids per request took
+    # ~35 us each that way): 5 bits of a byte per character (32 symbols, uniform); the letter from
+    # two bytes (65,536 = 2,978 x 22 + 20: as good as uniform)
+    raw = secrets.token_bytes(17)
+    return _ID_LETTERS[int.from_bytes(raw[:2]) % len(_ID_LETTERS)] + "".join(_ID_ALPHABET[b & 31] for b in raw[2:])
 
 
 class _Model(BaseModel):

@@ -161,6 +161,7 @@ class HybridSearcher:
         self._bm25: tuple[int, BM25Index] | None = None
         self._dense: tuple[int, ExactDense | None] | None = None
         self._bank: tuple[int, QuestionBank] | None = None
+        self._question_vectors: dict[str, Vectors] = {}
         self._lock = threading.Lock()
 
     def _load(self, gen: Generation) -> None:
@@ -183,7 +184,15 @@ class HybridSearcher:
                 by_question.setdefault(key, []).append(cid)
                 section_of.setdefault(key, str(meta.get("section", "")))
         questions = list(by_question)
-        matrix = self.embedder.encode(questions) if questions else np.zeros((0, 1), dtype=np.float32)
+        # a question's vector is kept across generations: a reindex that changes one article embeds
+        # only the questions that are new, instead of stalling the first request of every process
+        # on embedding them all again (the first load embeds them all in one call, as before)
+        new = [q for q in questions if q not in self._question_vectors]
+        if new:
+            self._question_vectors.update(zip(new, self.embedder.encode(new), strict=True))
+        matrix = np.stack([self._question_vectors[q] for q in questions]) if questions else \
+            np.zeros((0, 1), dtype=np.float32)
+        self._question_vectors = {q: self._question_vectors[q] for q in questions}  # only this generation's
         self._bank = (gen.number, QuestionBank(questions, [by_question[q] for q in questions],
                                                [section_of[q] for q in questions], matrix))
 

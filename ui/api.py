@@ -10,16 +10,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import logging
 import os
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +31,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import logs
 from assistant.logs import REQUEST_ID
@@ -38,6 +43,7 @@ from core.types import new_id
 from ui.schemas import ChatRequest, ErrorBody, ErrorDetail, FeedbackRequest, errors
 
 log = logging.getLogger("faq.api")
+T = TypeVar("T")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -55,6 +61,10 @@ CONSOLE_HEADERS = {
     "Cache-Control": "private, no-cache",
 }
 WORDS_PER_TOKEN_EVENT = 3
+# How `faq serve` runs uvicorn (also the load benchmark's API-overhead server). uvicorn picks uvloop
+# and httptools, both installed.
+SERVE_OPTIONS: dict[str, Any] = {"log_level": "warning", "proxy_headers": False, "timeout_keep_alive": 30,
+                                 "timeout_graceful_shutdown": 10, "log_config": None}
 
 
 class Metrics:
@@ -85,39 +95,181 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+class MovingWindow:
+    """Requests per client in the last minute, in this process's memory: the times of each client's
+    accepted requests in a deque. No threads: the `limits` library's memory storage starts a timer
+    thread on nearly every hit, which cost the event loop a thread start per request."""
+
+    WINDOW = 60.0
+
+    def __init__(self, per_minute: int) -> None:
+        self.limit = per_minute
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        cutoff = now - self.WINDOW
+        with self._lock:
+            hits = self._hits.setdefault(client, deque())
+            while hits and hits[0] <= cutoff:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            self._calls += 1
+            if self._calls % 4096 == 0:  # forget clients idle for a minute, so memory stays bounded
+                for key in [k for k, v in self._hits.items() if not v or v[-1] <= cutoff]:
+                    del self._hits[key]
+        return True
+
+
 class RateLimiter:
-    """Requests per client per minute (a moving window) through the `limits` library: counters in
-    this process's memory by default, or in Redis (FAQ_REDIS_URL) shared by every process. When
-    Redis cannot be reached the request is let through and the error counted: a patient is never
-    refused because the limiter is down."""
+    """Requests per client per minute (a moving window): counters in this process's memory by
+    default, or in Redis (FAQ_REDIS_URL) shared by every process, through the `limits` library's
+    asyncio client (a Redis round trip never blocks the event loop). When Redis cannot be reached
+    the request is let through and the error counted: a patient is never refused because the
+    limiter is down."""
 
     def __init__(self, per_minute: int, storage_url: str = "") -> None:
-        from limits import RateLimitItemPerMinute, storage, strategies
+        self.local: MovingWindow | None = None
+        if not storage_url:
+            self.local = MovingWindow(per_minute)
+            return
+        from limits import RateLimitItemPerMinute, storage
+        from limits.aio import strategies
 
         self.item = RateLimitItemPerMinute(per_minute)
-        self.storage = storage.storage_from_string(storage_url or "memory://")
-        self.strategy = strategies.MovingWindowRateLimiter(self.storage)
+        shared = storage.storage_from_string(f"async+{storage_url}", implementation="redispy")
+        self.strategy = strategies.MovingWindowRateLimiter(shared)
 
-    def allow(self, client: str) -> bool:
-        return bool(self.strategy.hit(self.item, "chat", client))
+    async def allow(self, client: str) -> bool:
+        if self.local is not None:
+            return self.local.allow(client)
+        return bool(await self.strategy.hit(self.item, "chat", client))
 
 
 class Unauthorized(Exception):
     """A missing or wrong admin key (raised by the staff-only dependency, answered with 401)."""
 
 
-class Busy:
-    """At most ``limit`` answers computed at once in this process; the next request is turned away
-    at once (503, Retry-After) instead of queueing into multi-second waits."""
+class AnswerPool:
+    """Answers are computed on ``threads`` threads of their own, first come first served, and at
+    most ``limit`` are admitted at once per process (computing or waiting their turn). A request
+    that finds every slot taken waits up to ``grace`` seconds for one to free, in order, and is
+    then turned away (503, Retry-After) instead of queueing into multi-second waits.
 
-    def __init__(self, limit: int) -> None:
-        self._slots = threading.BoundedSemaphore(limit)
+    Why a small pool of its own rather than the shared 40-thread one: an answer is CPU work that
+    mostly holds the GIL, so N answers on N threads each take ~N times as long (the GIL is handed
+    round every 5 ms), the tail waits longest, and the event loop queues for the GIL behind them.
+    With few threads a request waits its turn in order and is then computed at full speed, and the
+    loop keeps answering (and shedding) quickly. Why the short grace: a client that retries at once
+    after a 503 (a load generator, an impatient script) would otherwise have the loop shed its
+    requests hundreds of times a second, CPU the answers need. ``enter`` and the release run on the
+    event loop's thread only."""
 
-    def try_enter(self) -> bool:
-        return self._slots.acquire(blocking=False)
+    def __init__(self, threads: int, limit: int, grace: float = 0.0) -> None:
+        self.limit = limit
+        self.grace = grace
+        self.admitted = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="faq-answer")
 
-    def leave(self) -> None:
-        self._slots.release()
+    async def enter(self) -> bool:
+        """Take a slot (True), or False when none freed within the grace period."""
+        if self.admitted < self.limit and not self._waiting:
+            self.admitted += 1
+            return True
+        if self.grace <= 0:
+            return False
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            await asyncio.wait([waiter], timeout=self.grace)
+        except asyncio.CancelledError:  # the request itself was cancelled: pass on a slot it was handed
+            if waiter.done() and not waiter.cancelled():
+                self._leave()
+            else:
+                waiter.cancel()
+                self._waiting.remove(waiter)
+            raise
+        if waiter.done() and not waiter.cancelled():
+            return True  # handed a slot by _leave (the count already includes it)
+        waiter.cancel()
+        self._waiting.remove(waiter)
+        return False
+
+    def _leave(self) -> None:
+        while self._waiting:  # the slot passes to the longest-waiting request
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.admitted -= 1
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on the pool (with this request's context variables: its request id);
+        the slot taken by ``enter`` is given back when the work ends, even if the request is
+        cancelled meanwhile."""
+        loop = asyncio.get_running_loop()
+        job = self._executor.submit(contextvars.copy_context().run, fn, *args)
+        job.add_done_callback(lambda _: loop.call_soon_threadsafe(self._leave))
+        return await asyncio.wrap_future(job)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Envelope:
+    """Every HTTP request: a request id (header X-Request-ID and every log line), the body-size
+    limit (413 before anything reads it), the security headers, and a 500 with the request id
+    instead of a stack trace. Plain ASGI: Starlette's BaseHTTPMiddleware (`@app.middleware`)
+    costs a task, a memory stream and a response wrapper per request."""
+
+    def __init__(self, app: ASGIApp, *, settings: Settings, on_error: Callable[[Request], Response]) -> None:
+        self.app = app
+        self.settings = settings
+        self.on_error = on_error
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        self.console_headers = [(k.lower().encode(), v.encode()) for k, v in CONSOLE_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_id()
+        scope.setdefault("state", {})["request_id"] = request_id
+        REQUEST_ID.set(request_id)
+        staff_console = scope["path"].startswith(CONSOLE_PATH)
+        defaults = self.console_headers if staff_console else self.headers
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"x-request-id"]
+                present = {k.lower() for k, _ in headers}
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.extend((k, v) for k, v in defaults if k not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        limit = self.settings.max_upload_bytes + 65_536 if staff_console else self.settings.max_body_bytes
+        length = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+        if length.isdigit() and int(length) > limit:
+            response = error(413, "payload_too_large", f"The request is larger than {limit:,} bytes.",
+                             Request(scope))
+            await response(scope, receive, send_with_headers)
+            return
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:  # never a stack trace to the client; the log has it, with the request id
+            log.exception("request failed")
+            if started:
+                raise
+            await self.on_error(Request(scope))(scope, receive, send_with_headers)
 
 
 def error(status: int, code: str, message: str, request: Request, disclaimer: str | None = None) -> JSONResponse:
@@ -149,14 +301,17 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     svc = services or Services(settings)
     metrics = Metrics()
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.redis_url)
-    busy = Busy(settings.max_inflight)
+    pool = AnswerPool(settings.answer_threads, settings.max_inflight, settings.shed_wait_ms / 1000)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(svc.warm_up)
         purged = await run_in_threadpool(svc.sessions.purge, settings.retention_days)
         log.info("started; purged %d turns older than %s days", purged, settings.retention_days)
-        yield
+        try:
+            yield
+        finally:
+            pool.close()
 
     app = FastAPI(title="Spine clinic FAQ assistant", version="0.1.0", lifespan=lifespan)
     app.state.services = svc
@@ -164,29 +319,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], max_age=600)
 
-    @app.middleware("http")
-    async def envelope(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = new_id()
-        REQUEST_ID.set(request.state.request_id)
-        length = request.headers.get("content-length")
-        staff_console = request.url.path.startswith(CONSOLE_PATH)
-        limit = settings.max_upload_bytes + 65_536 if staff_console else settings.max_body_bytes
-        if length and length.isdigit() and int(length) > limit:
-            response: Response = error(413, "payload_too_large",
-                                       f"The request is larger than {limit:,} bytes.", request)
-        else:
-            try:
-                response = await call_next(request)
-            except Exception:  # never a stack trace to the client; the log has it, with the request id
-                log.exception("request failed")
-                metrics.errors.labels("unhandled").inc()
-                response = error(500, "internal_error",
-                                 svc.assistant.error_text(svc.assistant.message("server_error")), request,
-                                 svc.clinic.disclaimer)
-        response.headers["X-Request-ID"] = request.state.request_id
-        for key, value in (CONSOLE_HEADERS if staff_console else SECURITY_HEADERS).items():
-            response.headers.setdefault(key, value)
-        return response
+    def internal_error(request: Request) -> Response:
+        metrics.errors.labels("unhandled").inc()
+        return error(500, "internal_error", svc.assistant.error_text(svc.assistant.message("server_error")), request,
+                     svc.clinic.disclaimer)
+
+    app.add_middleware(Envelope, settings=settings, on_error=internal_error)
 
     if settings.trusted_proxies:
         # outermost: the client address every later step sees (the rate limit's key, the log) is the
@@ -209,12 +347,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     def is_staff(key: str | None) -> bool:
         return bool(key) and secrets.compare_digest(str(key), settings.admin_key)
 
-    def rate_limited(request: Request) -> JSONResponse | None:
+    async def rate_limited(request: Request) -> JSONResponse | None:
         # Staff tools (the evaluation runner over HTTP) send the admin key and are not throttled.
         if is_staff(request.headers.get("x-admin-key")):
             return None
         try:
-            if limiter.allow(client_key(request)):
+            if await limiter.allow(client_key(request)):
                 return None
         except Exception:  # the shared counter store is down: let the patient through, say so in the log
             log.exception("rate limiter unavailable")
@@ -227,10 +365,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         return response
 
     async def answer(request: Request, body: ChatRequest) -> Reply | JSONResponse:
-        limited = rate_limited(request)
+        limited = await rate_limited(request)
         if limited is not None:
             return limited
-        if not busy.try_enter():
+        if not await pool.enter():
             metrics.errors.labels("busy").inc()
             response = error(503, "busy", svc.assistant.error_text(svc.assistant.message("busy")), request,
                              svc.clinic.disclaimer)
@@ -238,11 +376,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             return response
         started = time.perf_counter()
         try:
-            reply = await run_in_threadpool(svc.assistant.ask, body.message, body.session_id)
+            reply = await pool.run(svc.assistant.ask, body.message, body.session_id)
         except InputError as exc:
             return error(422, "invalid_message", svc.assistant.error_text(exc), request, svc.clinic.disclaimer)
-        finally:
-            busy.leave()
         metrics.latency.labels(reply.action).observe(time.perf_counter() - started)
         for verdict in (reply.trace or {}).get("verdicts", []):
             if verdict.get("fired"):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.sessions import SessionStore, TurnRecord
+from benchmarks.shared_servers import postgres
 from core.errors import ConfigError
-from tests.shared_servers import postgres
 
 
 @pytest.fixture(scope="module")

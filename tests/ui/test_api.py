@@ -310,3 +310,42 @@ def test_purge_deletes_turns_older_than_the_retention(tmp_path: Path, model_cach
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "deleted 1 turns older than 30 days" in result.stdout
     assert [r["turn_id"] for r in store.transcripts()] == ["new"]
+
+
+def test_the_answer_pool_admits_up_to_its_limit_and_hands_a_freed_slot_to_the_longest_waiting() -> None:
+    import asyncio
+    import threading
+
+    from ui.api import AnswerPool
+
+    async def scenario() -> tuple[list[bool], str, int]:
+        pool = AnswerPool(threads=1, limit=2, grace=60)
+        release = threading.Event()
+        admitted = [await pool.enter(), await pool.enter()]
+        first = asyncio.create_task(pool.run(release.wait))
+        second = asyncio.create_task(pool.run(lambda: "second"))
+        waiter = asyncio.create_task(pool.enter())  # every slot taken: waits (grace 60 s) for one
+        await asyncio.sleep(0)
+        refused = AnswerPool(threads=1, limit=0, grace=0)
+        admitted.append(await refused.enter())  # no grace: refused at once
+        release.set()
+        await first
+        answer = await second
+        admitted.append(await waiter)  # handed the slot the first answer gave back
+        count = pool.admitted
+        pool.close()
+        refused.close()
+        return admitted, answer, count
+
+    admitted, answer, count = asyncio.run(scenario())
+    assert admitted == [True, True, False, True] and answer == "second"
+    assert count == 1  # the waiter holds the slot it was handed; the other two were given back
+
+
+def test_the_in_memory_rate_limit_is_a_moving_window_per_client() -> None:
+    from ui.api import MovingWindow
+
+    window = MovingWindow(per_minute=2)
+    assert [window.allow("a", now=t) for t in (0, 1, 2)] == [True, True, False]
+    assert window.allow("b", now=2)  # another client has its own window
+    assert not window.allow("a", now=59.9) and window.allow("a", now=60.5)  # the first hit left the window

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.shared_servers import chroma_run, postgres, redis_server
 from tests.conftest import PACKAGE_ROOT
 from tests.servers import ADMIN_KEY, running
-from tests.shared_servers import chroma_run, postgres, redis_server
 
 LIMIT = 8  # requests per client per minute, counted across both processes
 

@@ -1,6 +1,8 @@
 """The servers several API processes share, started for real on free loopback ports: Debian's
 PostgreSQL (as a dedicated user, since it refuses to run as root), Debian's redis-server, and
-`chroma run`. `make services` (called by `make test`) installs the first two."""
+`chroma run`. `make services` (called by `make test`) installs the first two. Used by the load
+benchmark and by the tests (tests/ui/test_several_machines.py, tests/assistant/test_sessions.py);
+it imports neither."""
 
 from __future__ import annotations
 
@@ -17,9 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import free_port
+from evals.bench import free_port
 
 PG_USER = "faqtest"  # the system user the test Postgres runs as when the tests run as root
 
@@ -27,7 +27,7 @@ PG_USER = "faqtest"  # the system user the test Postgres runs as when the tests 
 def _pg_bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if not found:
-        pytest.fail("PostgreSQL is not installed: run `make services` (apt-get install postgresql)")
+        raise RuntimeError("PostgreSQL is not installed: run `make services` (apt-get install postgresql)")
     return found[-1]
 
 
@@ -45,7 +45,7 @@ def _as_user(command: list[str]) -> list[str]:
 @contextmanager
 def postgres() -> Iterator[str]:
     """A throwaway cluster with a database ``faq``; yields its SQLAlchemy URL. Its folder is a new
-    one under the system temp dir (pytest's are private to root, and Postgres runs as PG_USER)."""
+    one under the system temp dir (pytest's temp dirs are private to root, and Postgres runs as PG_USER)."""
     root = Path(tempfile.mkdtemp(prefix="faq-pg-"))
     data, sockets = root / "pgdata", root / "pgsock"
     sockets.mkdir()
@@ -76,7 +76,7 @@ def _run(command: list[str]) -> None:
 def redis_server(root: Path) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.fail("redis-server is not installed: run `make services` (apt-get install redis-server)")
+        raise RuntimeError("redis-server is not installed: run `make services` (apt-get install redis-server)")
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
