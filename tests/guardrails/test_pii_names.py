@@ -69,7 +69,7 @@ def test_training_is_reproducible(detector: PiiDetector) -> None:
 def test_no_training_text_of_the_name_model_is_an_evaluation_message() -> None:
     """"Never train on an evaluation case", for the name model: its corpus, generated names and
     messages against every personal-data set and every other evaluation set (normalised)."""
-    cases = {dedup_key(c.text): c.where for c in evaluation_texts()}
+    cases = {dedup_key(c.text): c.where for c in [*evaluation_texts(), *evaluation_texts(pii=True)]}
     assert any(where.startswith("pii_fresh") for where in cases.values())  # the PII sets are read
     clashes = [(e.source, cases[dedup_key(e.text)]) for e in pii_names.training_examples()
                if dedup_key(e.text) in cases]
