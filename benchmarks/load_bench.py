@@ -292,8 +292,11 @@ def several_machines(work: Path, models: Path, script: Path, connections: int, s
         def reindex() -> None:
             time.sleep(seconds / 2)
             article = next(docs.glob("*.txt"))
-            article.write_text(article.read_text(encoding="utf-8") + "\n\nRecovery\n\nMost patients walk out the "
-                               "same day and return to desk work within a week.\n", encoding="utf-8")
+            # a new section after the title, not at the end: the page's legal footer ends the article and
+            # cleaning drops everything after it (knowledge/boilerplate.yaml)
+            title, rest = article.read_text(encoding="utf-8").split("\n\n", 1)
+            article.write_text(f"{title}\n\nRecovery in brief\n\nThis benchmark's added section: patients walk "
+                               f"out the same day.\n\n{rest}", encoding="utf-8")
             started = time.perf_counter()
             reply = httpx.post(f"{servers[0][1]}/v1/admin/reindex", headers={"X-Admin-Key": ADMIN_KEY}, timeout=300)
             outcome["reindex"] = f"{reply.status_code} in {time.perf_counter() - started:.1f} s"
