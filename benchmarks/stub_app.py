@@ -23,9 +23,9 @@ QUESTION = "Is the procedure painful?"
 
 
 def app_from_environment() -> FastAPI:
-    logs.configure()
     settings = load_settings()
     svc = Services(settings)
+    logs.configure(detector=lambda: svc.pii)  # the process's one detector, as `faq serve` does
     canned = svc.assistant.ask(QUESTION)  # a real reply (sources, consultation), computed once
 
     def ask(question: str, session_id: str | None = None, **_: Any) -> Response:
