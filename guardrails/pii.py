@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from guardrails import pii_formats as formats
-from guardrails.pii_names import Context, Lexicon, NameModel, Token, decode, features, known_words, shared_model, zipf
+from guardrails.pii_names import ORGANISATIONS, Context, Lexicon, NameModel, Token, decode, features, known_words, load_words, \
+    shared_model, zipf
 from guardrails.pii_names import tokens as name_tokens
 
 MEDICAL_WORDS = Path(__file__).resolve().parent / "medical_words.txt"
@@ -88,6 +89,7 @@ _UNIT = r"(?:apt|apartment|unit|suite|ste|flat|#)\.?\s*#?[\w-]+"
 ADDRESS = re.compile(r"(?:\b" + _UNIT + r",?\s+)?\b\d{1,5}[A-Za-z]?(-\d+)?,?\s+(?:[A-Z0-9][\w'.-]*\s+){0,3}(?:" + STREET + r")\b\.?"
                      r"(?:,?\s+" + _UNIT + r")?"
                      r"(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2},?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # town, state ZIP
+                     r"|,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2},?\s*[A-Z]{2,3}\s+\d{4}"  # town, AU state postcode
                      r"|,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2}|,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?", re.IGNORECASE)
 ADDRESS_AFTER = re.compile(r"(?i:\b(?:calle|rue|via|hauptstraße|keizersgracht|elbchaussee)\s+)[\w\s,.'-]{0,40}?\d+[\w\s,.'-]{0,25}"
                            r"\b\d{4,5}\s+[A-Z][a-zäöüéè]+")
@@ -103,7 +105,7 @@ ADDRESS_CUE = re.compile(r"(?i:\b(?:(?:home\s+|postal\s+|mailing\s+|new\s+)?addr
 # GR), 2-3 digits (PL), 4 digits (AT, CH, BE, DK, NO, HU, PT with -3); not a year ("March 5, 2019 Surgery").
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 CONTINENTAL = re.compile(r"(?:\b[a-z]{1,3}\.\s+)?\b(?!" + MONTH + r"\b)[" + _UPPER + r"][^\W\d_]+(?:[-'][^\W\d_]+)*"
-                         r"(?:\s+[^\W\d_][\w'.-]*){0,3}?\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+m\.\s*\d+)?,\s*"
+                         r"(?:\s+[^\W\d_][\w'.-]*){0,3}?\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+(?:m\.|bus|bte|bo[iî]te|int\.|app?\.|lgh|piso|top|stiege)\s*\w+)?,\s*"
                          r"(?:[\w.ºª°/-]+(?:\s[\w.ºª°/-]+)?,\s*){0,2}"
                          r"(?!(?:19|20)\d\d\s+[^\W\d_]+\b(?!\s*\d))(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{4}-\d{3}|\d{4,5})\s+[" + _UPPER + r"][^\W\d_]+")
 # An Irish Eircode (routing key, unique identifier): Presidio has no recogniser for it.
@@ -174,6 +176,7 @@ class PiiDetector:
         self._extra = frozenset(w.lower() for w in extra_words)
         self._engine: Any = None
         self._medical: frozenset[str] = frozenset()
+        self._orgs: frozenset[str] = frozenset()
         self._name_model: NameModel | None = None
         self._lexicon_for: tuple[Any, Lexicon] | None = None
         self._is_domain: Callable[[str], bool] = lambda domain: False
@@ -197,6 +200,7 @@ class PiiDetector:
         """The medical words (a feature of the name model); warm_up does it, training needs only it."""
         if not self._medical:
             self._medical = load_medical_words()
+            self._orgs = load_words(ORGANISATIONS)
 
     def building_here(self) -> bool:
         """True in the thread that is building the engine (whose own log records, from Presidio
@@ -285,9 +289,9 @@ class PiiDetector:
         spans += _phones(text, spans) + self._labelled(text) + self._names(text)
         phones = [s for s in spans if s.kind == "PHONE"]
         for kind, start, end in formats.spans(text, self._is_domain):
-            if kind == "MRN" and any(p.start < end and start < p.end for p in phones):
-                continue  # a phone number near "hospital" is the hospital's phone
-            spans.append(Span(kind, start, end, text[start:end]))
+            if kind == "MRN_NEAR" and any(p.start < end and start < p.end for p in phones):
+                continue  # a phone number a few words after "hospital" is the hospital's phone
+            spans.append(Span(kind.removesuffix("_NEAR"), start, end, text[start:end]))
         # a turn, session or request id this service wrote (in a log line, a stored row) is not a
         # phone, card or record number, even where its characters look like one
         spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(_token_around(text, s.start, s.end))]
@@ -327,7 +331,8 @@ class PiiDetector:
         vocabulary = self._vocabulary_set()
         answer = True
         for part in parts or [""]:
-            if not part or part in FUNCTION or part in self._medical or part in self._extra or part in vocabulary:
+            if not part or part in FUNCTION or part in self._medical or part in self._orgs or part in self._extra \
+                    or part in vocabulary:
                 continue
             if zipf(part) >= COMMON_ZIPF or len(part) == 1:
                 continue
@@ -360,7 +365,8 @@ class PiiDetector:
         vocabulary = self._vocabulary()
         held = self._lexicon_for
         if held is None or held[0] is not vocabulary:
-            held = self._lexicon_for = (vocabulary, Lexicon(self._medical, known_words(vocabulary, self._extra)))
+            held = self._lexicon_for = (vocabulary, Lexicon(self._medical, known_words(vocabulary, self._extra),
+                                                                        self._orgs))
         return held[1]
 
     def _names(self, text: str) -> list[Span]:

@@ -33,7 +33,7 @@ _POSTCODE_AFTER_TOWN = (r"(?:[1-9]\d{2}\s?\d{3}"  # India (PIN)
 _STATE = r"(?:[A-Z]{2,3}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"  # "TX", "NSW", "Haryana", "Tamil Nadu"
 _TOWN = r"[A-Z][\w'.-]*(?:\s[A-Z][\w'.-]*){0,2}"
 _HOUSE = (r"(?:(?:house|h|flat|apt|apartment|unit|suite|ste|plot|door|shop|block|bldg|building|villa)\.?\s*"
-          r"(?:no\.?|number|#)?\s*|#\s*)?\d{1,5}[A-Za-z]?(?:[-/][A-Za-z0-9]{1,4})?")
+          r"(?:no\.?|number|#)?\s*|#\s*)?(?:[A-Z]{1,2}-)?\d{1,5}[A-Za-z]?(?:[-/][A-Za-z0-9]{1,4})?")
 _PART = r"[^,\n?!;:()]{1,40}?"
 # the anglo and Indian order: ..., Town, [State] Postcode; AU's postcode has only 4 digits, so its
 # state is required
@@ -44,12 +44,24 @@ _TAIL_CONTINENTAL = (r"(?!(?:19|20)\d\d\s)(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A
                      r"\s+[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[\s-][A-ZÀ-ÖØ-Þ][^\W\d_]+)?")
 POSTAL_LINE = re.compile(r"(?i:\b" + _HOUSE + r")(?:\s+" + _PART + r")?\s*,\s*(?:" + _PART + r",\s*){0,5}?(?:" + _TAIL_ANGLO + r"|"
                          + _TAIL_CONTINENTAL + r")\b")
+# A continental street named by its street word ("Kerkstraat 14 bus 3, 2000 Antwerpen", "Rue Haute 5,
+# 1000 Bruxelles"): with the street word there, a postcode shaped like a year is still a postcode,
+# which pii.CONTINENTAL (no street word) must refuse ("March 5, 2019 Surgery").
+_STREET_SUFFIX = (r"(?:straat|laan|weg|plein|gracht|kade|dreef|steenweg|stra(?:ß|ss)e|gasse|platz|allee|ring|gade|vej|"
+                  r"gatan|vägen|torget|utca|ulica|cesta|iela|tie|katu)")
+_STREET_LEAD = r"(?i:rue|avenue|av\.|chauss[ée]e|boulevard|bd|place|quai|via|viale|piazza|corso|calle|avenida|rua|ul\.)"
+STREET_FIRST = re.compile(r"\b(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*" + _STREET_SUFFIX + r"|" + _STREET_LEAD + r"\s+[^\d,\n]{2,30}?)"
+                          r"\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+(?i:m\.|bus|bte|bo[iî]te|int\.|app?\.|lgh|top)\s*\w+)?,\s*"
+                          r"(?:[\w.ºª°/-]+(?:\s[\w.ºª°/-]+)?,\s*){0,2}"
+                          r"(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{4}-\d{3}|\d{4,5})\s+[A-ZÀ-ÖØ-Þ][^\W\d_]+")
 PO_BOX = re.compile(r"(?i:\b(?:p\.?\s?o\.?\s*box|post\s+office\s+box|postfach|apartado(?:\s+de\s+correos)?|"
                     r"bo[iî]te\s+postale|caixa\s+postal|casella\s+postale)\s*#?\s*\d{1,6})"
-                    r"(?:,?\s+" + _TOWN + r")?(?:,?\s+(?:[A-Z]{2}\s+)?" + _POSTCODE_AFTER_TOWN + r")?")
+                    r"(?:(?i:,?\s+[a-z][\w'.-]*(?:\s[a-z][\w'.-]*){0,2},?\s+(?:[a-z]{2,3}\s+)?\d{4,5}(?:-\d{4})?)"
+                    r"|,\s*" + _TOWN + r"(?:,?\s+(?:[A-Z]{2}\s+)?" + _POSTCODE_AFTER_TOWN + r")?)?")
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
-SPELT_EMAIL = re.compile(r"(?i)\b(?P<local>[a-z0-9_+-]+(?:" + _DOT + r"[a-z0-9_+-]+)*)" + _AT +
+SPELT_EMAIL = re.compile(r"(?i)\b(?P<local>[a-z0-9_+-]+(?:(?:" + _DOT + r"|\s+(?:underscore|dash|hyphen)\s+)"
+                         r"[a-z0-9_+-]+)*)" + _AT +
                          r"(?P<domain>[a-z0-9-]+(?:" + _DOT + r"[a-z0-9-]+)+)\b")
 _DOT_ONLY = re.compile(r"(?i)" + _DOT)
 
@@ -62,6 +74,7 @@ _CODE = r"(?<![\w$£€₹.,/-])(?:[A-Z]{1,4}[\s-]?)?\d[\d\s-]{3,}\d[A-Z]{0,2}(?
 CODE = re.compile(_CODE)  # capital letters only before the digits: "id 0083721" is not one code
 CODE_LIST = re.compile(r"\s*(?:,|/|\b(?i:or|and|either)\b)\s*(?i:maybe\s+|possibly\s+)?(?P<id>" + _CODE + ")")
 _WINDOW = 45
+LABEL_GAP = re.compile(r"(?i)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was))?\s*[:#]?\s*")
 _UNIT_AFTER = re.compile(r"(?i)\s*(?:rupees|rs|inr|usd|dollars|pounds|euros?|gbp|eur|mg|ml|mcg|steps|miles|km|kg|lbs?|"
                          r"cc|units|%|pm|am)\b")
 # A local number (no area code: 7 digits, "555-0148") after a phone word: phonenumbers needs the
@@ -91,18 +104,21 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
     out += [("ADDRESS", m.start(), m.end()) for m in PO_BOX.finditer(text)]
     if re.search(r"\d{4}|[A-Z]\d[A-Z]", text):
         out += [("ADDRESS", m.start(), m.end()) for m in POSTAL_LINE.finditer(text)]
+        out += [("ADDRESS", m.start(), m.end()) for m in STREET_FIRST.finditer(text)]
     for word in RECORD_WORD.finditer(text):
         window = text[word.end():word.end() + _WINDOW]
-        stop = re.search(r"[.?!](?:\s|$)|\n", window)
+        stop = re.search(r"(?<!\bno)(?<!\bNo)(?<!\bNO)(?<!\bnr)(?<!\bref)[.?!](?:\s|$)|\n", window)
         window = window[:stop.start()] if stop else window
         code = CODE.search(window)
         if code is None or _digits(code.group(0)) < 5 or _UNIT_AFTER.match(window[code.end():]):
             continue
         start = word.end() + code.start()
-        out.append(("MRN", start, start + len(code.group(0).rstrip(" -"))))
+        # right after its label ("records number is 55-210-987") a record number, whatever else it looks like
+        kind = "MRN" if LABEL_GAP.fullmatch(window[:code.start()]) else "MRN_NEAR"
+        out.append((kind, start, start + len(code.group(0).rstrip(" -"))))
         tail = word.end() + code.end()
         while (more := CODE_LIST.match(text, tail)) and _digits(more.group("id")) >= 5:
-            out.append(("MRN", more.start("id"), more.end("id")))
+            out.append((kind, more.start("id"), more.end("id")))
             tail = more.end()
     out += [("MRN", m.start(), m.end()) for m in BARE_CODE.finditer(text)]
     out += [("PHONE", m.start("id"), m.end("id")) for m in LOCAL_PHONE.finditer(text)]
