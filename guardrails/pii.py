@@ -36,8 +36,19 @@ from pathlib import Path
 from typing import Any
 
 from guardrails import pii_formats as formats
-from guardrails.pii_names import ORGANISATIONS, Context, Lexicon, NameModel, Token, decode, features, known_words, load_words, \
-    shared_model, zipf
+from guardrails.pii_names import (
+    ORGANISATIONS,
+    Context,
+    Lexicon,
+    NameModel,
+    Token,
+    decode,
+    features,
+    known_words,
+    load_words,
+    shared_model,
+    zipf,
+)
 from guardrails.pii_names import tokens as name_tokens
 
 MEDICAL_WORDS = Path(__file__).resolve().parent / "medical_words.txt"
