@@ -73,7 +73,7 @@ RECORD_WORD = re.compile(r"(?i)\b(?:mrn|m\.r\.n|medical\s+record|records?|chart|
 _CODE = r"(?<![\w$£€₹.,/-])(?:[A-Z]{1,4}[\s-]?)?\d[\d\s-]{3,}\d[A-Z]{0,2}(?![\w/.,]\d)\b"
 CODE = re.compile(_CODE)  # capital letters only before the digits: "id 0083721" is not one code
 CODE_LIST = re.compile(r"\s*(?:,|/|\b(?i:or|and|either)\b)\s*(?i:maybe\s+|possibly\s+)?(?P<id>" + _CODE + ")")
-_WINDOW = 45
+_WINDOW = 60
 LABEL_GAP = re.compile(r"(?i)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was))?\s*[:#]?\s*")
 _UNIT_AFTER = re.compile(r"(?i)\s*(?:rupees|rs|inr|usd|dollars|pounds|euros?|gbp|eur|mg|ml|mcg|steps|miles|km|kg|lbs?|"
                          r"cc|units|%|pm|am)\b")
@@ -86,23 +86,36 @@ LOCAL_PHONE = re.compile(r"(?i)\b(?:call|ring|text|phone|tel|cell|mobile|mob|lan
 BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|\d{6,10}[A-Z]{1,3})\b")
 
 
+# cheap tests of what each format needs, so most messages skip its pattern: "dot" or a bracketed
+# "at"; a box word; a comma with a 3+ digit run after it (a postcode); a 3-4 digit local number
+_EMAIL_GATE = re.compile(r"(?i)\bdot\b|[\[({<]\s*at\s*[\])}>]")
+_BOX_GATE = re.compile(r"(?i)box|postfach|apartado|postale|postal")
+_POSTAL_GATE = re.compile(r",[^\n]*\d{3}|\d{3}[^\n]*,")
+_LOCAL_GATE = re.compile(r"\d{3}[-. ]\d{4}")
+
+
 def _digits(s: str) -> int:
     return sum(ch.isdigit() for ch in s)
 
 
 def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
-    if "at" in text.lower() and ("dot" in text.lower() or "." in text):
-        for m in SPELT_EMAIL.finditer(text):
-            if "@" in m.group(0) or not re.search(r"(?i)dot|[\[({<]at", m.group(0)):
-                continue  # a plain email is Presidio's; "at home.com" is not spelt out
+    if _EMAIL_GATE.search(text):
+        pos = 0
+        while m := SPELT_EMAIL.search(text, pos):
             domain = _DOT_ONLY.sub(".", m.group("domain")).lower()
-            if is_domain(domain):
+            # a plain email is Presidio's; "at home.com" is not spelt out; "me at jo dot li at
+            # example dot org" first reads "jo.li" as the domain: not one, so look again a word on
+            if "@" not in m.group(0) and re.search(r"(?i)dot|[\[({<]at", m.group(0)) and is_domain(domain):
                 out.append(("EMAIL", m.start(), m.end()))
+                pos = m.end()
+            else:
+                pos = m.start() + 1
     if not any(ch.isdigit() for ch in text):
         return out
-    out += [("ADDRESS", m.start(), m.end()) for m in PO_BOX.finditer(text)]
-    if re.search(r"\d{4}|[A-Z]\d[A-Z]", text):
+    if _BOX_GATE.search(text):
+        out += [("ADDRESS", m.start(), m.end()) for m in PO_BOX.finditer(text)]
+    if _POSTAL_GATE.search(text):
         out += [("ADDRESS", m.start(), m.end()) for m in POSTAL_LINE.finditer(text)]
         out += [("ADDRESS", m.start(), m.end()) for m in STREET_FIRST.finditer(text)]
     for word in RECORD_WORD.finditer(text):
@@ -121,5 +134,6 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
             out.append((kind, more.start("id"), more.end("id")))
             tail = more.end()
     out += [("MRN", m.start(), m.end()) for m in BARE_CODE.finditer(text)]
-    out += [("PHONE", m.start("id"), m.end("id")) for m in LOCAL_PHONE.finditer(text)]
+    if _LOCAL_GATE.search(text):
+        out += [("PHONE", m.start("id"), m.end("id")) for m in LOCAL_PHONE.finditer(text)]
     return out

@@ -346,17 +346,11 @@ def main() -> None:
     lower_named = [
         "my {REL} {F} has {COND}, can he still book",
         "{N} is my {REL}, can i book for her",
-        "its {F} again, still sore after the {PROC}",
-        "this is {F}, i was in on {DAY} for the {PROC}",
         "me and {N} want to come in the same week",
         "my {REL} {F} is worried about the {PROC}",
         # names that are also English words, where only the context says so
         "my {REL} {W} has {COND}, is the {PROC} safe for her",
-        "hi its {W}, can i move my {DAY} appointment",
-        "this is {W} again, the bruise is still there",
-        "{W} here, quick one about the {PROC}",
         "my {REL} {W} says i should book the {PROC}",
-        "{W} again! is it normal to be stiff after the {PROC}",
     ]
     clean = [
         "Is the {PROC} covered by {ORG}?",
