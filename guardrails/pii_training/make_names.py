@@ -130,6 +130,9 @@ Bajaj Finserv, Klarna, Affirm, PayPal Credit, Sunbit, Clearpay, Barclaycard, Ame
 Axis Bank, Kotak, Paytm, PhonePe, Razorpay, Sofinco, Cofidis, Findomestic""")
 HOLIDAYS = _list("""Easter, Christmas, Diwali, Eid, Thanksgiving, Hanukkah, New Year, Holi, Passover, Ramadan, Labor Day,
 Memorial Day, half term, Carnival, Pentecost, Boxing Day, Onam, Pongal, Lunar New Year""")
+VERBS = """snores swears says thinks reckons insists worries works drives smokes drinks plays cooks walks runs swims
+sleeps limps struggles complains agrees""".split()
+JOBS = """farmer builder nurse driver teacher plumber cleaner welder chef carpenter electrician miner""".split()
 WORD_NAMES = """Hope Grace Faith Joy Will Mark Bill April May June Summer Autumn Rose Grant Dawn Sandy Rusty Chase
 Hunter Holly Ruby Pearl Iris Heather Lily Daisy Amber Penny Angel Miles Reed Drew Ray Glen Art Pat Frank Sky""".split()
 PLACES = """London Manchester Leeds Glasgow Dublin Cork Belfast Cardiff Bristol Birmingham Phoenix Seattle Denver Austin
@@ -187,7 +190,7 @@ def main() -> None:
             else:
                 v = rng.choice({"REL": RELATIONS, "STAFF": STAFF, "MONTH": MONTHS, "DAY": DAYS, "DRUG": DRUGS,
                                 "PROC": PROCEDURES, "COND": CONDITIONS, "ORG": ORGS, "PLACE": PLACES,
-                                "INS": INSURERS, "HOL": HOLIDAYS,
+                                "INS": INSURERS, "HOL": HOLIDAYS, "VERB": VERBS, "JOB": JOBS,
                                 "NUM": [str(n) for n in range(2, 90)]}[slot])
             out = out[:i] + v + out[j + 1:]
         return out, names
@@ -400,6 +403,14 @@ def main() -> None:
         "Can {COND} come back after {PROC}?",
         "I have Joy in my life again after the {PROC}!",
     ]
+    # a relation then an ordinary lower-case word: "my husband snores" is not "my husband grant"
+    lower_clean = [
+        "my {REL} {VERB} and it keeps me up, could that affect my back",
+        "my {REL} {VERB} that the {PROC} is painless, is that true",
+        "my {REL} {VERB} too, should they book a consult as well",
+        "my {REL} and {REL} both had {COND}, is it genetic",
+        "my {REL} is {NUM}, {JOB}, and has had back pain for years",
+    ]
     insurer_clean = [
         "Does {INS} need a prior authorisation for the {PROC}?",
         "Will {INS} pay for the {PROC} at L4-L5?",
@@ -438,6 +449,10 @@ def main() -> None:
             lines.append({"text": text, "names": names})
     for template in lower_named:
         for _ in range(15):
+            text, names = fill(template)
+            lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
+    for template in lower_clean:
+        for _ in range(14):
             text, names = fill(template)
             lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
     for template in insurer_clean:
