@@ -18,6 +18,9 @@ Written here because no packaged recogniser does them (each says why):
 - street addresses (a number, words, a street word), continental ones (street, number, postcode,
   town), Irish Eircodes, and UK postcodes with them;
 - dates of birth (a date after "born", "DOB"...), other personal dates (appointment, surgery);
+- in guardrails/pii_formats.py: postal lines of many countries (house number, parts, town and
+  postcode in either order), PO boxes, spelt-out emails ("jo at example dot com"), record numbers
+  a few words after a record word and in lists, bare letters-then-digits codes, local phones;
 - person names, with no NER model on PyPI that we may use: a learned word classifier
   (guardrails/pii_names.py) over word features and the verdicts of rules (a name after a cue: "my
   name is", "I'm", "it's ... here", "Regards,", "Dr.", "my wife"...; runs of capitalised words that

@@ -6,7 +6,9 @@ alone miss names that are also words ("Hope", "Will", "grace and i") and flag ca
 ("Cauda Equina Syndrome"). Features of each word, all general: its shape (capitalised, lower or
 upper case, hyphen, apostrophe, length), where it stands (sentence start, last words, after a
 comma at the end), how common it is in English (wordfreq's Zipf scale), whether it is a medical
-word (guardrails/medical_words.txt), one of the articles' or the clinic's words, a function word
+word (guardrails/medical_words.txt), an organisation's or brand's word (guardrails/organisations.txt:
+insurers, health systems, lenders, medicine brands; "Does Aetna need..." is not a person), the
+words either side of it being one, one of the articles' or the clinic's words, a function word
 or a calendar word, its character prefixes and suffixes (name-like morphology), the words and
 punctuation either side ("my wife", "Dr", "here", "and I"), the cue the rules found before it, and
 whether the rules (guardrails/pii.py) call it part of a name.

@@ -170,6 +170,9 @@ def main() -> None:
     def initial() -> str:
         return f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. {last()}"
 
+    def word_name() -> str:
+        return rng.choice(WORD_NAMES)
+
     def vietnamese() -> str:
         while (v := f"{rng.choice(VI_FAMILY)} {rng.choice(VI_MIDDLE)} {rng.choice(VI_GIVEN)}") in VI_HELD_OUT:
             pass
@@ -182,8 +185,7 @@ def main() -> None:
             i = out.index("{")
             j = out.index("}", i)
             slot = out[i + 1:j]
-            value = {"F": first, "N": full, "L": last, "I": initial, "V": vietnamese,
-                     "W": lambda: rng.choice(WORD_NAMES)}.get(slot)
+            value = {"F": first, "N": full, "L": last, "I": initial, "V": vietnamese, "W": word_name}.get(slot)
             if value is not None:
                 v = value()
                 names.append(v)
