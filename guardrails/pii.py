@@ -18,6 +18,9 @@ Written here because no packaged recogniser does them (each says why):
 - street addresses (a number, words, a street word), continental ones (street, number, postcode,
   town), Irish Eircodes, and UK postcodes with them;
 - dates of birth (a date after "born", "DOB"...), other personal dates (appointment, surgery);
+- in guardrails/pii_formats.py: postal lines of many countries (house number, parts, town and
+  postcode in either order), PO boxes, spelt-out emails ("jo at example dot com"), record numbers
+  a few words after a record word and in lists, bare letters-then-digits codes, local phones;
 - person names, with no NER model on PyPI that we may use: a learned word classifier
   (guardrails/pii_names.py) over word features and the verdicts of rules (a name after a cue: "my
   name is", "I'm", "it's ... here", "Regards,", "Dr.", "my wife"...; runs of capitalised words that
@@ -35,7 +38,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from guardrails.pii_names import Context, Lexicon, NameModel, Token, decode, features, known_words, shared_model, zipf
+from guardrails import pii_formats as formats
+from guardrails.pii_names import (
+    ORGANISATIONS,
+    Context,
+    Lexicon,
+    NameModel,
+    Token,
+    decode,
+    features,
+    known_words,
+    load_words,
+    shared_model,
+    zipf,
+)
 from guardrails.pii_names import tokens as name_tokens
 
 MEDICAL_WORDS = Path(__file__).resolve().parent / "medical_words.txt"
@@ -82,9 +98,13 @@ DATE_WORDS = re.compile(r"\b" + WEEKDAY + r"?(?:(?:the\s+)?\d{1,2}(?:st|nd|rd|th
                         r"|\b" + WEEKDAY + r"\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", re.IGNORECASE)
 STREET = (r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|close|crescent|"
           r"grove|square|sq|highway|hwy|parkway|pkwy|row|gardens|mews|hill|strasse|straße|str|calle|via|rue|gracht")
-ADDRESS = re.compile(r"\b\d{1,5}[A-Za-z]?(-\d+)?,?\s+(?:[A-Z][\w'.-]*\s+){0,3}(?:" + STREET + r")\b\.?"
-                     r"(?:,?\s+(?:apt|apartment|unit|suite|flat|#)\s*[\w-]+)?"
-                     r"(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})?(?:,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?", re.IGNORECASE)
+_UNIT = r"(?:apt|apartment|unit|suite|ste|flat|#)\.?\s*#?[\w-]+"
+# a unit may lead ("Apt 5C, 311 W 94th St"); a street's name may be a number ("W 94th St")
+ADDRESS = re.compile(r"(?:\b" + _UNIT + r",?\s+)?\b\d{1,5}[A-Za-z]?(-\d+)?,?\s+(?:[A-Z0-9][\w'.-]*\s+){0,3}(?:" + STREET + r")\b\.?"
+                     r"(?:,?\s+" + _UNIT + r")?"
+                     r"(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2},?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # town, state ZIP
+                     r"|,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2},?\s*[A-Z]{2,3}\s+\d{4}"  # town, AU state postcode
+                     r"|,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2}|,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?)?", re.IGNORECASE)
 ADDRESS_AFTER = re.compile(r"(?i:\b(?:calle|rue|via|hauptstraße|keizersgracht|elbchaussee)\s+)[\w\s,.'-]{0,40}?\d+[\w\s,.'-]{0,25}"
                            r"\b\d{4,5}\s+[A-Z][a-zäöüéè]+")
 # An address after its cue, up to the end of the sentence, when it has a number in it
@@ -99,7 +119,8 @@ ADDRESS_CUE = re.compile(r"(?i:\b(?:(?:home\s+|postal\s+|mailing\s+|new\s+)?addr
 # GR), 2-3 digits (PL), 4 digits (AT, CH, BE, DK, NO, HU, PT with -3); not a year ("March 5, 2019 Surgery").
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 CONTINENTAL = re.compile(r"(?:\b[a-z]{1,3}\.\s+)?\b(?!" + MONTH + r"\b)[" + _UPPER + r"][^\W\d_]+(?:[-'][^\W\d_]+)*"
-                         r"(?:\s+[^\W\d_][\w'.-]*){0,3}?\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+m\.\s*\d+)?,\s*"
+                         r"(?:\s+[^\W\d_][\w'.-]*){0,3}?\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+(?:m\.|bus|bte|bo[iî]te|int\.|app?\.|lgh|piso|top|stiege)\s*\w+)?,\s*"
+                         r"(?:[\w.ºª°/-]+(?:\s[\w.ºª°/-]+)?,\s*){0,2}"
                          r"(?!(?:19|20)\d\d\s+[^\W\d_]+\b(?!\s*\d))(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{4}-\d{3}|\d{4,5})\s+[" + _UPPER + r"][^\W\d_]+")
 # An Irish Eircode (routing key, unique identifier): Presidio has no recogniser for it.
 EIRCODE = re.compile(r"\b[AC-FHKNPRTV-Y]\d[\dW]\s?[0-9AC-FHKNPRTV-Y]{4}\b")
@@ -169,8 +190,10 @@ class PiiDetector:
         self._extra = frozenset(w.lower() for w in extra_words)
         self._engine: Any = None
         self._medical: frozenset[str] = frozenset()
+        self._orgs: frozenset[str] = frozenset()
         self._name_model: NameModel | None = None
         self._lexicon_for: tuple[Any, Lexicon] | None = None
+        self._is_domain: Callable[[str], bool] = lambda domain: False
         self._lock = threading.Lock()
         self._building = threading.local()
 
@@ -191,6 +214,7 @@ class PiiDetector:
         """The medical words (a feature of the name model); warm_up does it, training needs only it."""
         if not self._medical:
             self._medical = load_medical_words()
+            self._orgs = load_words(ORGANISATIONS)
 
     def building_here(self) -> bool:
         """True in the thread that is building the engine (whose own log records, from Presidio
@@ -224,6 +248,7 @@ class PiiDetector:
         )
 
         offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the bundled snapshot, never a fetch
+        self._is_domain = lambda domain: bool(offline(domain).fqdn)
 
         class OfflineEmailRecognizer(EmailRecognizer):
             def validate_result(self, pattern_text: str) -> bool:
@@ -276,6 +301,11 @@ class PiiDetector:
                     kind = "DOB" if DOB_CUE.search(text[max(0, r.start - 25):r.start]) else "DATE"
                 spans.append(Span(kind, r.start, r.end, piece))
         spans += _phones(text, spans) + self._labelled(text) + self._names(text)
+        phones = [s for s in spans if s.kind == "PHONE"]
+        for kind, start, end in formats.spans(text, self._is_domain):
+            if kind == "MRN_NEAR" and any(p.start < end and start < p.end for p in phones):
+                continue  # a phone number a few words after "hospital" is the hospital's phone
+            spans.append(Span(kind.removesuffix("_NEAR"), start, end, text[start:end]))
         # a turn, session or request id this service wrote (in a log line, a stored row) is not a
         # phone, card or record number, even where its characters look like one
         spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(_token_around(text, s.start, s.end))]
@@ -289,11 +319,12 @@ class PiiDetector:
         for m in DATE_WORDS.finditer(text):
             kind = "DOB" if DOB_CUE.search(text[max(0, m.start() - 25):m.start()]) else "DATE"
             out.append(Span(kind, m.start(), m.end(), m.group(0)))
-        # a street name is written with a capital somewhere ("712 Pine St", "5 oak Road"); "a 90 minute
-        # drive" is not an address (a lower-case address is still found after its cue, below)
+        # a street name is written with a capital somewhere ("712 Pine St", "5 oak Road"), or with a unit
+        # or a ZIP code ("1216 e 5th st apt 3, austin tx 78702"); "a 90 minute drive" is not an address
         out += [Span("ADDRESS", m.start(), m.start() + len(m.group(0).rstrip(",. ")), m.group(0).rstrip(",. "))
                 for m in ADDRESS.finditer(text)
-                if not re.fullmatch(r"\d+\s+\w+", m.group(0).strip()) and re.search(r"[A-Z]", m.group(0))]
+                if not re.fullmatch(r"\d+\s+\w+", m.group(0).strip())
+                and re.search(r"[A-Z]|(?i:\b(?:apt|apartment|unit|suite|flat)\b)|\d{5}", m.group(0))]
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in ADDRESS_AFTER.finditer(text)]
         out += [Span("ADDRESS", m.start("id"), m.end("id"), m.group("id")) for m in ADDRESS_CUE.finditer(text)]
         out += [Span("SSN", m.start(), m.end(), m.group(0)) for m in NINO.finditer(text)]
@@ -314,7 +345,8 @@ class PiiDetector:
         vocabulary = self._vocabulary_set()
         answer = True
         for part in parts or [""]:
-            if not part or part in FUNCTION or part in self._medical or part in self._extra or part in vocabulary:
+            if not part or part in FUNCTION or part in self._medical or part in self._orgs or part in self._extra \
+                    or part in vocabulary:
                 continue
             if zipf(part) >= COMMON_ZIPF or len(part) == 1:
                 continue
@@ -347,7 +379,8 @@ class PiiDetector:
         vocabulary = self._vocabulary()
         held = self._lexicon_for
         if held is None or held[0] is not vocabulary:
-            held = self._lexicon_for = (vocabulary, Lexicon(self._medical, known_words(vocabulary, self._extra)))
+            held = self._lexicon_for = (vocabulary, Lexicon(self._medical, known_words(vocabulary, self._extra),
+                                                                        self._orgs))
         return held[1]
 
     def _names(self, text: str) -> list[Span]:

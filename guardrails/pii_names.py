@@ -6,7 +6,9 @@ alone miss names that are also words ("Hope", "Will", "grace and i") and flag ca
 ("Cauda Equina Syndrome"). Features of each word, all general: its shape (capitalised, lower or
 upper case, hyphen, apostrophe, length), where it stands (sentence start, last words, after a
 comma at the end), how common it is in English (wordfreq's Zipf scale), whether it is a medical
-word (guardrails/medical_words.txt), one of the articles' or the clinic's words, a function word
+word (guardrails/medical_words.txt), an organisation's or brand's word (guardrails/organisations.txt:
+insurers, health systems, lenders, medicine brands; "Does Aetna need..." is not a person), the
+words either side of it being one, one of the articles' or the clinic's words, a function word
 or a calendar word, its character prefixes and suffixes (name-like morphology), the words and
 punctuation either side ("my wife", "Dr", "here", "and I"), the cue the rules found before it, and
 whether the rules (guardrails/pii.py) call it part of a name.
@@ -42,9 +44,10 @@ CASES = HERE / "pii_cases.yaml"
 GENERATED = HERE / "pii_training" / "names.jsonl"
 MESSAGES = HERE / "training"
 MEDICAL_WORDS = HERE / "medical_words.txt"
+ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
 NOT_NAMELESS = {"personal_details.jsonl"}  # pii_cases.yaml's texts, whose names are labelled there
-FEATURES_VERSION = "5"
+FEATURES_VERSION = "6"
 SEED = 14
 PLAIN_ZIPF = 5.0
 POSITIVE_WEIGHT = 2.0  # a name's word counts this many times a plain word in training
@@ -83,6 +86,7 @@ def zipf(word: str) -> float:
 class Lexicon:
     medical: frozenset[str]
     known: frozenset[str] = frozenset()  # the articles' words and the clinic's name
+    orgs: frozenset[str] = frozenset()  # insurers, health systems, lenders, brands (organisations.txt)
     cache: dict[str, tuple[list[str], str, int]] = field(default_factory=dict)  # word -> its own features
     ordinary: dict[str, bool] = field(default_factory=dict)  # the rules' verdicts, per word
     plain_words: dict[str, bool] = field(default_factory=dict)
@@ -140,6 +144,8 @@ def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], str, int]:
         out.append("calendar")
     if parts and all(p in lexicon.medical for p in parts):
         out += ["medical", f"medical|shape={shape}"]
+    if lower in lexicon.orgs or (parts and all(p in lexicon.orgs for p in parts)):
+        out += ["org", f"org|shape={shape}"]
     if any(p in lexicon.known for p in parts):
         out += ["known", f"known|shape={shape}"]
     if "-" in lower:
@@ -171,12 +177,17 @@ def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Co
     if pb == "":
         out.append(f"prev+shape={prev}|{shape}")
     if i and pb == "":
-        out.append(f"prevshape={lexicon.word(toks[i - 1].text)[1]}|{shape}")
+        pown, pshape, _ = lexicon.word(toks[i - 1].text)
+        out.append(f"prevshape={pshape}|{shape}")
+        if "org" in pown:
+            out.append("prev_org")
     if i + 1 < len(toks) and pa == "":
         nown, nshape, nzb = lexicon.word(toks[i + 1].text)
         out += [f"nextshape={nshape}|{shape}", f"nextzipf={nzb}|{shape}"]
         if "medical" in nown:
             out.append("next_medical")
+        if "org" in nown:
+            out.append("next_org")
     left = len(toks) - 1 - i
     if left <= 2:
         out.append(f"tail={left}")
@@ -228,7 +239,7 @@ def corpus_hash() -> str:
     """The training data and the feature code's version: a model is stale when this changes."""
     digest = hashlib.sha256(FEATURES_VERSION.encode())
     digest.update(f"{C} {POSITIVE_WEIGHT}".encode())
-    for path in [CASES, GENERATED, MEDICAL_WORDS, *sorted(MESSAGES.glob("*.jsonl")), *sorted(DOCS.glob("*.txt"))]:
+    for path in [CASES, GENERATED, MEDICAL_WORDS, ORGANISATIONS, *sorted(MESSAGES.glob("*.jsonl")), *sorted(DOCS.glob("*.txt"))]:
         if path.name in NOT_NAMELESS:
             continue
         digest.update(path.name.encode())
@@ -389,6 +400,12 @@ def training_vocabulary() -> frozenset[str]:
     from core.text import words
 
     return frozenset(w for path in sorted(DOCS.glob("*.txt")) for w in words(path.read_text(encoding="utf-8")))
+
+
+def load_words(path: Path) -> frozenset[str]:
+    """A word list: one a line, "#" comments."""
+    return frozenset(w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines()
+                     if w.strip() and not w.startswith("#"))
 
 
 def known_words(vocabulary: Any, extra: frozenset[str]) -> frozenset[str]:

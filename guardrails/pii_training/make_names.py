@@ -88,7 +88,8 @@ D'Costa D'Angelo Dell'Acqua O'Hara O'Malley O'Donnell MacKenzie McAllister Van-D
 
 RELATIONS = """wife husband partner son daughter mother mom mum father dad brother sister friend boyfriend girlfriend
 fiancé fiancée nan gran grandma grandpa grandad grandson granddaughter uncle aunt auntie cousin nephew niece
-colleague neighbour neighbor carer stepdad stepmum stepson stepdaughter mother-in-law father-in-law""".split()
+colleague neighbour neighbor carer stepdad stepmum stepson stepdaughter mother-in-law father-in-law
+buddy mate pal bestie hubby missus flatmate roommate housemate godmother sister-in-law brother-in-law""".split()
 STAFF = "receptionist nurse physio doctor surgeon GP therapist consultant coordinator chiropractor".split()
 MONTHS = "January February March April May June July August September October November December".split()
 DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
@@ -114,11 +115,37 @@ the NHS, Mayo Clinic, Cleveland Clinic, Johns Hopkins, Royal National Orthopaedi
 Nuffield Health, Circle Health, Walgreens, CVS, Boots, Amazon, Google, Zoom, WhatsApp, PayPal, Klarna, MyChart,
 Epic, Pilates, the McKenzie Method, Valor Spine, Apollo Hospitals, Fortis, Max Healthcare,
 Mass General, Stanford Health, Kings College Hospital, Guy's and St Thomas'""")
+# insurers, health systems, pharmacies and services of many countries, for clean messages: an
+# organisation in a name's place ("Does Aetna need...") is not a person
+INSURERS = _list("""Medicare, Medicare Advantage, Medicaid, Medi-Cal, Aetna, Cigna, Humana, Kaiser, Anthem, Tricare,
+Highmark, Wellcare, Oscar Health, Ambetter, Oxford, Premera, Regence, Florida Blue, Harvard Pilgrim, Tufts, EmblemHealth,
+Geisinger, CareFirst, Horizon, Amerigroup, Centene, CareSource, Molina, UnitedHealthcare, UHC, BCBS, BlueCross,
+Blue Shield, Medigap, Bupa, AXA Health, Vitality, Aviva, WPA, Simplyhealth, Benenden, Westfield Health, Healix,
+Star Health, HDFC Ergo, ICICI Lombard, Niva Bupa, Care Health, Aditya Birla, Bajaj Allianz, Tata AIG,
+ManipalCigna, CGHS, ECHS, ESIC, Ayushman Bharat, Medibank, HCF, nib, HBF, Sun Life, Manulife, Canada Life, OHIP,
+AOK, Barmer, Techniker, DAK, Allianz, Zilveren Kruis, VGZ, Menzis, Ameli, CPAM, Sanitas, Adeslas, Mapfre,
+Generali, Helsana, Swica, VHI, Laya, Irish Life Health, Walgreens, Rite Aid, Superdrug, Apollo Pharmacy,
+Optum, Evernorth, Express Scripts, Teladoc, Zocdoc, Healthgrades, CareCredit, Afterpay, Venmo, Zelle,
+Bajaj Finserv, Klarna, Affirm, PayPal Credit, Sunbit, Clearpay, Barclaycard, Amex, Wells Fargo, HSBC, SBI,
+Axis Bank, Kotak, Paytm, PhonePe, Razorpay, Sofinco, Cofidis, Findomestic""")
+HOLIDAYS = _list("""Easter, Christmas, Diwali, Eid, Thanksgiving, Hanukkah, New Year, Holi, Passover, Ramadan, Labor Day,
+Memorial Day, half term, Carnival, Pentecost, Boxing Day, Onam, Pongal, Lunar New Year""")
+VERBS = """snores swears says thinks reckons insists worries works drives smokes drinks plays cooks walks runs swims
+sleeps limps struggles complains agrees""".split()
+JOBS = """farmer builder nurse driver teacher plumber cleaner welder chef carpenter electrician miner""".split()
+WORD_NAMES = """Hope Grace Faith Joy Will Mark Bill April May June Summer Autumn Rose Grant Dawn Sandy Rusty Chase
+Hunter Holly Ruby Pearl Iris Heather Lily Daisy Amber Penny Angel Miles Reed Drew Ray Glen Art Pat Frank Sky""".split()
 PLACES = """London Manchester Leeds Glasgow Dublin Cork Belfast Cardiff Bristol Birmingham Phoenix Seattle Denver Austin
 Boston Chicago Houston Dallas Miami Atlanta Toronto Vancouver Sydney Melbourne Auckland Mumbai Delhi Bangalore
 Chennai Hyderabad Pune Kolkata Lagos Abuja Accra Nairobi Madrid Barcelona Lisbon Porto Paris Lyon Berlin Munich
 Hamburg Vienna Zurich Amsterdam Rotterdam Brussels Warsaw Krakow Prague Budapest Bucharest Athens Rome Milan Naples
 Stockholm Oslo Copenhagen Helsinki Scottsdale Tucson Mesa Chandler Surrey Kent Essex Yorkshire Cornwall Devon""".split()
+
+
+VI_FAMILY = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
+VI_MIDDLE = "Thị Văn Hữu Đức Ngọc Thanh Quốc Minh Xuân".split()
+VI_GIVEN = "Hoa Lan Mai Hương Tuấn Dũng Hải Nam Linh Phương Anh Quân Long Khánh Trang Thảo Bảo".split()
+VI_HELD_OUT = {"Nguyễn Thị Hoa", "Trần Văn Minh"}  # names of evaluation messages
 
 
 def _lower(rng: random.Random, text: str, names: list[str], p: float) -> tuple[str, list[str]]:
@@ -140,6 +167,17 @@ def main() -> None:
     def full() -> str:
         return f"{first()} {rng.choice(LAST)}"
 
+    def initial() -> str:
+        return f"{rng.choice('ABCDEFGHJKLMNPRSTW')}. {last()}"
+
+    def word_name() -> str:
+        return rng.choice(WORD_NAMES)
+
+    def vietnamese() -> str:
+        while (v := f"{rng.choice(VI_FAMILY)} {rng.choice(VI_MIDDLE)} {rng.choice(VI_GIVEN)}") in VI_HELD_OUT:
+            pass
+        return v
+
     def fill(template: str) -> tuple[str, list[str]]:
         names: list[str] = []
         out = template
@@ -147,13 +185,14 @@ def main() -> None:
             i = out.index("{")
             j = out.index("}", i)
             slot = out[i + 1:j]
-            value = {"F": first, "N": full, "L": last}.get(slot)
+            value = {"F": first, "N": full, "L": last, "I": initial, "V": vietnamese, "W": word_name}.get(slot)
             if value is not None:
                 v = value()
                 names.append(v)
             else:
                 v = rng.choice({"REL": RELATIONS, "STAFF": STAFF, "MONTH": MONTHS, "DAY": DAYS, "DRUG": DRUGS,
                                 "PROC": PROCEDURES, "COND": CONDITIONS, "ORG": ORGS, "PLACE": PLACES,
+                                "INS": INSURERS, "HOL": HOLIDAYS, "VERB": VERBS, "JOB": JOBS,
                                 "NUM": [str(n) for n in range(2, 90)]}[slot])
             out = out[:i] + v + out[j + 1:]
         return out, names
@@ -276,6 +315,47 @@ def main() -> None:
         "hello i am {F} from {PLACE} pls call me",
         "i am {N} age {NUM} having back pain since {MONTH}",
         "Good day sir, myself {N}, kindly revert.",
+        # a bare first name to sign off, after a question or a sentence
+        "Is the car park free on {DAY}? {F}",
+        "Can I bring my own pillow for the {PROC}? {F}",
+        "The numbness came back after the {PROC}. Is that expected? {F}",
+        "Please resend the invoice, the link expired. {F}",
+        "Do you see patients over {NUM} for {COND}? {F}",
+        "Running 10 minutes late for my {DAY} slot, sorry. {F}",
+        # initials with a surname
+        "My surgeon was Dr. {I} at {PLACE}, can you get the notes?",
+        "Is there a cancellation list? — {I}",
+        "referred by dr {I} for my {COND}",
+        "Thanks for fitting me in so quickly. {I}",
+        "The letter was signed by {I}, is that my consultant?",
+        # staff by role
+        "The {STAFF} {F} said I could email the forms here.",
+        "the {STAFF} {F} told me to message about the {PROC}",
+        "Your {STAFF}, {F}, was so patient with me on {DAY}.",
+        # a name then what it is to the writer
+        "{N} is my {REL} and she wants to know if the {PROC} hurts",
+        "so {F} is my {REL}, can he come in with me on {DAY}?",
+        "me and my {REL} {N} both need a consult lol",
+        "my {REL} {F} is on {DRUG}, is the {PROC} still ok for him",
+        # names in brackets, other languages, nicknames
+        "Please refund the deposit to my card ({N}).",
+        "Booking under my {REL}'s name ({N}) because it's her insurance.",
+        "Si no contesto, pregunte por {F}.",
+        "Bitte fragen Sie nach {F}, wenn Sie anrufen.",
+        "Si je ne réponds pas, demandez {F}.",
+        "officially {F} but everyone calls me {F}, is that a problem for the forms?",
+        "{V} cần phiên dịch, she is my {REL}.",
+        "Can you book {V} for the {PROC}? I'm her {REL}.",
+        "{F} and {N} both want the {DAY} morning slot.",
+    ]
+    lower_named = [
+        "my {REL} {F} has {COND}, can he still book",
+        "{N} is my {REL}, can i book for her",
+        "me and {N} want to come in the same week",
+        "my {REL} {F} is worried about the {PROC}",
+        # names that are also English words, where only the context says so
+        "my {REL} {W} has {COND}, is the {PROC} safe for her",
+        "my {REL} {W} says i should book the {PROC}",
     ]
     clean = [
         "Is the {PROC} covered by {ORG}?",
@@ -325,11 +405,62 @@ def main() -> None:
         "Can {COND} come back after {PROC}?",
         "I have Joy in my life again after the {PROC}!",
     ]
+    # a relation then an ordinary lower-case word: "my husband snores" is not "my husband grant"
+    lower_clean = [
+        "my {REL} {VERB} and it keeps me up, could that affect my back",
+        "my {REL} {VERB} that the {PROC} is painless, is that true",
+        "my {REL} {VERB} too, should they book a consult as well",
+        "my {REL} and {REL} both had {COND}, is it genetic",
+        "my {REL} is {NUM}, {JOB}, and has had back pain for years",
+    ]
+    insurer_clean = [
+        "Does {INS} need a prior authorisation for the {PROC}?",
+        "Will {INS} pay for the {PROC} at L4-L5?",
+        "{INS} said the {PROC} is not covered, what can I do?",
+        "Is {INS} in network with you?",
+        "Does {INS} cover the {PROC} or only the consult?",
+        "Can {INS} be billed directly for the MRI?",
+        "I switched from {INS} to {INS} in {MONTH}, does that matter?",
+        "My plan is {INS} PPO, is that accepted?",
+        "Has anyone used {INS} for the {PROC}?",
+        "{INS} approved {NUM} sessions of physio.",
+        "How long does {INS} take to approve a {PROC}?",
+        "Do I need a referral if I have {INS}?",
+        "Would {INS} Part B cover a discogram?",
+        "My {INS} card expired in {MONTH}, can I still book?",
+        "Is {INS} or {INS} better for spine procedures?",
+        "Why did {INS} deny the claim for CPT 0627T?",
+        "Can I pay with {INS} and the rest by card?",
+        "We are with {INS} through my husband's work.",
+        "Can I pay through {INS} in instalments?",
+        "Do you take {INS} EMI or only cash?",
+        # holidays and months where a sign-off would be
+        "Can I have the {PROC} before {HOL} — or is that too soon?",
+        "Will I be recovered by {HOL}?",
+        "Hoping to travel over {HOL} — any advice after the {PROC}?",
+        "Is the clinic closed over {HOL}?",
+        "I want to be back at work after {HOL} — realistic?",
+        "I hope to be walking normally by {MONTH} — is that possible?",
+        "Will it be healed by {HOL}, or {MONTH} at the latest?",
+    ]
     lines: list[dict[str, object]] = []
     for template in named:
         for _ in range(22):
             text, names = fill(template)
             text, names = _lower(rng, text, names, 0.25)
+            lines.append({"text": text, "names": names})
+    for template in lower_named:
+        for _ in range(15):
+            text, names = fill(template)
+            lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
+    for template in lower_clean:
+        for _ in range(14):
+            text, names = fill(template)
+            lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
+    for template in insurer_clean:
+        for _ in range(12):
+            text, names = fill(template)
+            text, names = _lower(rng, text, names, 0.15)
             lines.append({"text": text, "names": names})
     for template in clean:
         for _ in range(8):
