@@ -55,6 +55,7 @@ from guardrails.pii_names import (
 from guardrails.pii_names import tokens as name_tokens
 
 MEDICAL_WORDS = Path(__file__).resolve().parent / "medical_words.txt"
+_ANY_TOP_LEVEL = re.compile(r"@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}$")  # see OfflineEmailRecognizer
 TAGS = ("NAME", "EMAIL", "PHONE", "DOB", "DATE", "ADDRESS", "MRN", "INSURANCE_ID", "SSN", "CREDIT_CARD", "IBAN",
         "IP_ADDRESS", "URL")
 # Presidio's entities -> ours
@@ -252,7 +253,10 @@ class PiiDetector:
 
         class OfflineEmailRecognizer(EmailRecognizer):
             def validate_result(self, pattern_text: str) -> bool:
-                return bool(offline(pattern_text).fqdn)
+                # Presidio keeps an email only when its domain ends in a public suffix; an address at
+                # a private or reserved domain (".example", ".internal", a company's own) is still
+                # someone's address: with the "@", any alphabetic top-level label will do
+                return bool(offline(pattern_text).fqdn) or bool(_ANY_TOP_LEVEL.search(pattern_text))
 
         # Presidio's UK postcode pattern is strict about letter positions but scores 0.1, counting on
         # context words a lemmatiser would find: the same pattern, upper case only, at 0.5

@@ -86,7 +86,8 @@ def test_any_text_is_handled_without_error(text: str) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(user=st.from_regex(r"[a-z]{3,10}(\.[a-z]{2,8})?", fullmatch=True),
-       domain=st.sampled_from(["example.com", "example.org", "mail.example.co.uk"]),
+       domain=st.sampled_from(["example.com", "example.org", "mail.example.co.uk",
+                               "bramblefield.example", "home.internal"]),  # reserved / private domains too
        digits=st.from_regex(r"7[0-9]{3} [0-9]{6}", fullmatch=True),
        before=st.sampled_from(["", "hi, ", "Question: ", "so basically "]),
        after=st.sampled_from(["", " thanks", ". Is the recovery long?", "!!"]))
