@@ -163,7 +163,8 @@ class Services:
     @cached_property
     def classifier(self) -> ClassifierStore:
         c = self.policy.classifier
-        return ClassifierStore(ThresholdPolicy({str(k): v for k, v in c.recall.items()}, c.precision, c.grey_recall), self.policy.training_dir,
+        return ClassifierStore(ThresholdPolicy({str(k): v for k, v in c.recall.items()}, c.precision, c.grey_recall,
+                                               c.short_sentence_floor), self.policy.training_dir,
                                self.embedder, TextNormaliser(self.english), self.settings.models_path,
                                self.embedding_signature)
 

@@ -5,7 +5,9 @@ A logistic regression (scikit-learn) over two kinds of features of the same mess
 - the sentence embedding of its normalised text (the one embedding retrieval also uses);
 - character n-grams of its cleaned text (TF-IDF), which tolerate typos and carry the Spanish.
 Long messages are scored sentence by sentence as well as whole, so a red flag buried in a story
-about the procedure is not averaged away. Per-class thresholds come from cross-validation at
+about the procedure is not averaged away; in a short message (at most ONE_READING words) a sentence
+counts for the red-flag score only from the policy's ``short_sentence_floor``, since the rest of the
+message is its context. Per-class thresholds come from cross-validation at
 training time (guardrails/fit.py), recall first for emergency and self_harm.
 
 Usage::
@@ -37,10 +39,11 @@ BY_SENTENCE = ("emergency", "self_harm", "prompt_injection", "diagnosis")
 # by the larger share of their threshold).
 PRECEDENCE = ("emergency", "self_harm", "prompt_injection", "diagnosis", "treatment_decision", "medication",
               "abuse", "off_topic")
-ARTIFACT_VERSION = 1
+ARTIFACT_VERSION = 2
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?<=[,;:])\s+(?=(?:but|and|also|oh|btw|anyway|plus)\b)", re.IGNORECASE)
 WINDOW_WORDS = 24  # an unpunctuated run-on message is read in overlapping windows of this many words
+ONE_READING = WINDOW_WORDS + 6  # a message (or sentence) of at most this many words is short
 MAX_SEGMENTS = 16
 
 
@@ -50,7 +53,7 @@ def segments(text: str) -> list[str]:
     parts: list[str] = []
     for piece in _SENTENCE.split(clean(text)):
         words = piece.split()
-        if len(words) <= WINDOW_WORDS + 6:
+        if len(words) <= ONE_READING:
             if words:
                 parts.append(" ".join(words))
             continue
@@ -111,10 +114,20 @@ class Scores:
                 "sentences": {c: s for c, s in self.where.items() if s}}
 
 
-def red_flag_of(p: npt.NDArray[np.float64], classes: tuple[str, ...]) -> tuple[float, int, str]:
-    """(highest emergency+self_harm probability over the rows, its row, the likelier category there)."""
+def is_short(text: str) -> bool:
+    """A message short enough that the rest of it is the context of each of its sentences."""
+    return len(clean(text).split()) <= ONE_READING
+
+
+def red_flag_of(p: npt.NDArray[np.float64], classes: tuple[str, ...],
+                sentence_floor: float = 0.0) -> tuple[float, int, str]:
+    """(highest emergency+self_harm probability over the rows, its row, the likelier category there).
+    Row 0 is the whole message, the others its sentences; a sentence counts only from
+    ``sentence_floor`` (a short message's; 0 for a long one)."""
     em, sh = classes.index("emergency"), classes.index("self_harm")
     union = p[:, em] + p[:, sh]
+    if sentence_floor > 0 and len(union) > 1:
+        union = np.concatenate([union[:1], np.where(union[1:] >= sentence_floor, union[1:], 0.0)])
     row = int(np.argmax(union))
     return float(union[row]), row, ("emergency" if p[row, em] >= p[row, sh] else "self_harm")
 
@@ -134,6 +147,10 @@ class MessageClassifier:
     corpus_hash: str
     recipe: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    short_sentence_floor: float = 0.0  # the policy's: where a short message's sentence starts to count
+
+    def sentence_floor(self, text: str) -> float:
+        return self.short_sentence_floor if is_short(text) else 0.0
 
     def probabilities(self, texts: list[str], vectors: Vectors) -> npt.NDArray[np.float64]:
         """Class probabilities, one row per text; ``vectors`` are the texts' embeddings."""
@@ -159,7 +176,7 @@ class MessageClassifier:
             if c in BY_SENTENCE and len(texts) > 1:
                 j = int(np.argmax(p[:, i]))
                 best[c], where[c] = float(p[j, i]), texts[j] if j else ""
-        red, row, category = red_flag_of(p, self.classes)
+        red, row, category = red_flag_of(p, self.classes, self.sentence_floor(reading.text))
         where[category] = texts[row] if row else ""
         return Scores(self.classes, best, where, red, category, self.thresholds, self.grey)
 

@@ -58,6 +58,7 @@ class ThresholdPolicy:
     recall: dict[str, float]  # emergency, self_harm: the recall of each to keep (on the red-flag score)
     precision: float  # every other class: the precision to keep
     grey_recall: float  # the safety net starts where the recall of both reaches this
+    short_sentence_floor: float = 0.0  # a short message's sentence counts for the red flag from here
 
 
 # (texts to embed) -> vectors; the caller decides how (normaliser, model, cache)
@@ -110,7 +111,7 @@ def _aggregate(model: MessageClassifier, texts: list[str], vectors: Vectors,
         rows = np.vstack([whole[row:row + 1], seg[idx]]) if idx else whole[row:row + 1]
         out[row, :-1] = whole[row]
         out[row, by] = rows[:, by].max(axis=0)
-        out[row, -1] = red_flag_of(rows, model.classes)[0]
+        out[row, -1] = red_flag_of(rows, model.classes, model.sentence_floor(texts[row]))[0]
     return out
 
 
@@ -183,6 +184,7 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
         say(f"cross-validation fold {k}/{recipe.folds}")
         fold = _fit(*_with_faq_sentences(fit_idx, texts, vectors, y, parts, seg_texts, seg_vectors, faq), recipe,
                     classes)
+        fold.short_sentence_floor = policy.short_sentence_floor
         held_parts = []
         held_seg: list[int] = []
         for i in held_idx:
@@ -229,6 +231,7 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
     model = _fit(*_with_faq_sentences(everything, texts, vectors, y, parts, seg_texts, seg_vectors, faq), recipe,
                  classes)
     model.thresholds, model.grey, model.metrics = thresholds, float(grey), metrics
+    model.short_sentence_floor = policy.short_sentence_floor
     model.corpus_hash = corpus_hash(examples, f"{recipe}|{policy}")
     return model
 

@@ -119,6 +119,7 @@ class ClassifierPolicy(_Strict):
     recall: dict[Literal["emergency", "self_harm"], float]
     precision: float = Field(gt=0, lt=1)
     grey_recall: float = Field(gt=0, le=1)
+    short_sentence_floor: float = Field(0.0, ge=0, le=1.01)  # 0: every sentence counts; above 1: none
 
     @model_validator(mode="after")
     def _both_red_flags(self) -> ClassifierPolicy:
