@@ -87,11 +87,10 @@ def test_the_floor_is_the_policys_and_part_of_the_model(services: Services) -> N
     assert model.sentence_floor(BURIED) == 0.0
 
 
-def test_symptoms_before_a_short_request_to_name_the_condition_get_the_diagnosis_refusal(
-        assistant: Assistant) -> None:
+def test_a_mild_symptom_before_a_short_question_is_not_escalated(assistant: Assistant) -> None:
     # its first sentence read alone scored 0.51 as an emergency (threshold 0.50) before the floor
     response = assistant.ask("My foot feels pins and needles when I stand in the queue. Which nerve is that?")
-    assert (response.action, response.category) == ("refuse", "diagnosis")
+    assert response.action != "escalate", (response.trace or {}).get("classifier")
 
 
 @pytest.mark.parametrize(("message", "category"), [
