@@ -74,7 +74,9 @@ _DIGIT = re.compile(r"\d")
 _HINTS = {"OfflineEmailRecognizer": re.compile("@"),
           "UrlRecognizer": re.compile(r"\.[a-z]{2}", re.IGNORECASE),  # a dot before the top-level domain
           "IpRecognizer": re.compile(r"\d\.\d|:")}  # IPv4's dots, IPv6's colons; every other one needs a digit
-_PHONE_RUN = re.compile(r"\+?\(?\d[\d\s().\-/]*\d")
+# digits and the separators people type between them, including the dashes a phone's keyboard
+# substitutes for a hyphen (U+2010-2015, minus sign), which phonenumbers reads as punctuation too
+_PHONE_RUN = re.compile(r"\+?\(?\d[\d\s().\-/\u2010-\u2015\u2212]*\d")
 _TAG = re.compile(r"\[(" + "|".join(TAGS) + r")\]")
 
 # --- the recognisers no package has --------------------------------------------------------------

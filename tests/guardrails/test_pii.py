@@ -26,6 +26,7 @@ def detector() -> PiiDetector:
 @pytest.mark.parametrize(("text", "secret", "kind"), [
     ("can you email the leaflet to r.ostrowski88@example.org please", "r.ostrowski88@example.org", "EMAIL"),
     ("call me back on 07700 900461 after 5", "07700 900461", "PHONE"),
+    ("my daughter's cell is 312–555–0187 if I don't pick up", "312–555–0187", "PHONE"),  # en dashes
     ("my mobile: +91 98765 43210, is the injection done awake?", "+91 98765 43210", "PHONE"),
     ("I was born 02/11/1961, am I too old for the fibrin shot?", "02/11/1961", "DOB"),
     ("Patient ID: VS-558201 - do I need to fast before?", "VS-558201", "MRN"),
