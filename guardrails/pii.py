@@ -124,7 +124,7 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 CONTINENTAL = re.compile(r"(?:\b[a-z]{1,3}\.\s+)?\b(?!" + MONTH + r"\b)[" + _UPPER + r"][^\W\d_]+(?:[-'][^\W\d_]+)*"
                          r"(?:\s+[^\W\d_][\w'.-]*){0,3}?\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+(?:m\.|bus|bte|bo[iî]te|int\.|app?\.|lgh|piso|top|stiege)\s*\w+)?,\s*"
                          r"(?:[\w.ºª°/-]+(?:\s[\w.ºª°/-]+)?,\s*){0,2}"
-                         r"(?!(?:19|20)\d\d\s+[^\W\d_]+\b(?!\s*\d))(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{4}-\d{3}|\d{4,5})\s+[" + _UPPER + r"][^\W\d_]+")
+                         r"(?!(?:19|20)\d\d\s+[^\W\d_]+\b(?!\s*\d))" + formats.CONTINENTAL_POSTCODE + r"\s+[" + _UPPER + r"][^\W\d_]+")
 # An Irish Eircode (routing key, unique identifier): Presidio has no recogniser for it.
 EIRCODE = re.compile(r"\b[AC-FHKNPRTV-Y]\d[\dW]\s?[0-9AC-FHKNPRTV-Y]{4}\b")
 # A date written with digits right after a birth cue ("dob 07-04-91"): Presidio's date patterns
@@ -179,10 +179,6 @@ class Span:
     text: str
 
 
-def load_medical_words(path: Path = MEDICAL_WORDS) -> frozenset[str]:
-    return frozenset(w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w and not w.startswith("#"))
-
-
 class PiiDetector:
     """The recognisers above and the name model, built on first use (importing Presidio takes
     seconds), once; the name model is shared by every detector of the process.
@@ -216,7 +212,7 @@ class PiiDetector:
     def load_words(self) -> None:
         """The medical words (a feature of the name model); warm_up does it, training needs only it."""
         if not self._medical:
-            self._medical = load_medical_words()
+            self._medical = load_words(MEDICAL_WORDS)
             self._orgs = load_words(ORGANISATIONS)
 
     def building_here(self) -> bool:

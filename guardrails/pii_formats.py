@@ -39,8 +39,10 @@ _PART = r"[^,\n?!;:()]{1,40}?"
 # state is required
 _TAIL_ANGLO = (r"(?:" + _TOWN + r"[,\s-]+(?:" + _STATE + r"[,\s-]+)?" + _POSTCODE_AFTER_TOWN +
                r"|" + _TOWN + r",?\s+(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s+\d{4})")
+# a continental postcode: PL 00-950, SE/CZ 113 51, NL 1017 AB, PT 1200-195, and 4-5 digits elsewhere
+CONTINENTAL_POSTCODE = r"(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{4}-\d{3}|\d{4,5})"
 # the continental order: ..., Postcode Town (not a year: "5, 2019 Surgery")
-_TAIL_CONTINENTAL = (r"(?!(?:19|20)\d\d\s)(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{4}-\d{3}|\d{4,5})"
+_TAIL_CONTINENTAL = (r"(?!(?:19|20)\d\d\s)" + CONTINENTAL_POSTCODE +
                      r"\s+[A-ZÀ-ÖØ-Þ][^\W\d_]+(?:[\s-][A-ZÀ-ÖØ-Þ][^\W\d_]+)?")
 POSTAL_LINE = re.compile(r"(?i:\b" + _HOUSE + r")(?:\s+" + _PART + r")?\s*,\s*(?:" + _PART + r",\s*){0,5}?(?:" + _TAIL_ANGLO + r"|"
                          + _TAIL_CONTINENTAL + r")\b")
@@ -53,7 +55,7 @@ _STREET_LEAD = r"(?i:rue|avenue|av\.|chauss[ée]e|boulevard|bd|place|quai|via|vi
 STREET_FIRST = re.compile(r"\b(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*" + _STREET_SUFFIX + r"|" + _STREET_LEAD + r"\s+[^\d,\n]{2,30}?)"
                           r"\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+(?i:m\.|bus|bte|bo[iî]te|int\.|app?\.|lgh|top)\s*\w+)?,\s*"
                           r"(?:[\w.ºª°/-]+(?:\s[\w.ºª°/-]+)?,\s*){0,2}"
-                          r"(?:\d{2}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{4}-\d{3}|\d{4,5})\s+[A-ZÀ-ÖØ-Þ][^\W\d_]+")
+                          + CONTINENTAL_POSTCODE + r"\s+[A-ZÀ-ÖØ-Þ][^\W\d_]+")
 PO_BOX = re.compile(r"(?i:\b(?:p\.?\s?o\.?\s*box|post\s+office\s+box|postfach|apartado(?:\s+de\s+correos)?|"
                     r"bo[iî]te\s+postale|caixa\s+postal|casella\s+postale)\s*#?\s*\d{1,6})"
                     r"(?:(?i:,?\s+[a-z][\w'.-]*(?:\s[a-z][\w'.-]*){0,2},?\s+(?:[a-z]{2,3}\s+)?\d{4,5}(?:-\d{4})?)"
