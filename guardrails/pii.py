@@ -56,8 +56,10 @@ from guardrails.pii_names import tokens as name_tokens
 
 MEDICAL_WORDS = Path(__file__).resolve().parent / "medical_words.txt"
 _ANY_TOP_LEVEL = re.compile(r"@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}$")  # see OfflineEmailRecognizer
+# ID_NUMBER: an identifier of a scheme the labels below do not name ("NHIF no 4410982"), found by
+# its label's shape (guardrails/pii_formats.labelled_ids)
 TAGS = ("NAME", "EMAIL", "PHONE", "DOB", "DATE", "ADDRESS", "MRN", "INSURANCE_ID", "SSN", "CREDIT_CARD", "IBAN",
-        "IP_ADDRESS", "URL")
+        "IP_ADDRESS", "URL", "ID_NUMBER")
 # Presidio's entities -> ours
 ENTITY_TAGS = {
     "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "CREDIT_CARD": "CREDIT_CARD", "IBAN_CODE": "IBAN",
@@ -81,8 +83,10 @@ _TAG = re.compile(r"\[(" + "|".join(TAGS) + r")\]")
 
 # --- the recognisers no package has --------------------------------------------------------------
 # An identifier: letters and digits with at least one digit, in groups joined by spaces, dashes or slashes.
-_ID = r"[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/.-]*(?:\s[A-Z0-9][A-Z0-9-]{2,})*(?<=[A-Z0-9])"
-_LABEL_TAIL = r"(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was|are))?\s*[:#]?\s*(?:no\.?\s*)?#?\s*"
+# Its later groups have a digit too: "XJ555 please call" is one code and two words.
+_ID = r"[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/.-]*(?:\s(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{2,})*(?<=[A-Z0-9])"
+# the label ends a word ("chi", a Scottish health number, is not the start of "children")
+_LABEL_TAIL = r"(?!\w)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was|are))?\s*[:#]?\s*(?:no\.?\s*)?#?\s*"
 MRN = re.compile(r"(?i:\b(?:mrn|medical\s+record|patient(?:\s+(?:acct|account))?|chart|hospital|uhid|file|reg\.?|ip|"
                  r"ref(?:erence)?|acct|account|case|profile|registration)" + _LABEL_TAIL + r")(?P<id>" + _ID + r")", re.IGNORECASE)
 INSURANCE = re.compile(r"(?i:\b(?:member(?:ship)?|policy|insurance|insurer|subscriber|group|medicare|medicaid|medi-cal|"
@@ -129,8 +133,8 @@ CONTINENTAL = re.compile(r"(?:\b[a-z]{1,3}\.\s+)?\b(?!" + MONTH + r"\b)[" + _UPP
 EIRCODE = re.compile(r"\b[AC-FHKNPRTV-Y]\d[\dW]\s?[0-9AC-FHKNPRTV-Y]{4}\b")
 # A date written with digits right after a birth cue ("dob 07-04-91"): Presidio's date patterns
 # want a four-digit year with dashes; after the cue, any day-month-year shape is the birth date.
-DOB_AFTER = re.compile(r"(?i:\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)\b\s*(?:on|is|was|:)?\s*)"
-                       r"(?P<id>\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4})\b")
+DOB_AFTER = re.compile(r"(?i:\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)(?!\w)\s*(?:on|is|was|:)?\s*)"
+                       r"(?P<id>\d{1,4}(?P<sep>[-/.]|\s)\d{1,2}(?P=sep)\d{2,4})\b")
 NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
 DOB_CUE = re.compile(r"\b(born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento)"
                      r"\b\s*(on|is|was|:)?\s*$", re.IGNORECASE)
@@ -156,6 +160,7 @@ CUES = re.compile(
     re.IGNORECASE)
 HERE = re.compile(r"\b(?P<name>" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+here\b")
 MIN_PHONE_DIGITS = 8
+YEARS = re.compile(r"(?:19|20)\d\d\s*[-/\u2010-\u2015]\s*(?:19|20)\d\d")  # "2019-2021": a span of years, not a phone
 # the ids this service writes (core.types.new_id: lower-case letters and digits): never personal data
 SERVICE_ID = re.compile(r"(?=[0-9a-z]*[a-z])[0-9a-z]{12,}")
 COMMON_ZIPF = 4.3  # wordfreq's Zipf scale: at or above, a common English word (not a name on its own)
@@ -302,7 +307,10 @@ class PiiDetector:
                         continue  # "March", "2019" and "6 months" are not a person's date
                     kind = "DOB" if DOB_CUE.search(text[max(0, r.start - 25):r.start]) else "DATE"
                 spans.append(Span(kind, r.start, r.end, piece))
-        spans += _phones(text, spans) + self._labelled(text) + self._names(text)
+        labelled = self._labelled(text)
+        # a run of digits a labelled identifier already covers ("MRN 88231907", a date of birth) is
+        # not tried as a phone number in 18 regions: the cost of the slowest messages
+        spans += _phones(text, spans + labelled) + labelled + self._names(text)
         phones = [s for s in spans if s.kind == "PHONE"]
         for kind, start, end in formats.spans(text, self._is_domain):
             if kind == "MRN_NEAR" and any(p.start < end and start < p.end for p in phones):
@@ -311,7 +319,7 @@ class PiiDetector:
         # a turn, session or request id this service wrote (in a log line, a stored row) is not a
         # phone, card or record number, even where its characters look like one
         spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(_token_around(text, s.start, s.end))]
-        return _merge(spans, text)
+        return _merge(spans + _same_shape(text, spans), text)
 
     @staticmethod
     def _labelled(text: str) -> list[Span]:
@@ -483,7 +491,7 @@ def _phones(text: str, found: list[Span]) -> list[Span]:
     out: list[Span] = []
     for m in _PHONE_RUN.finditer(text):
         run = m.group(0)
-        if sum(ch.isdigit() for ch in run) < MIN_PHONE_DIGITS:
+        if sum(ch.isdigit() for ch in run) < MIN_PHONE_DIGITS or YEARS.fullmatch(run):
             continue
         first = m.start() + next(i for i, ch in enumerate(run) if ch.isdigit())
         if any(s.start <= first and s.end >= m.end() for s in found):
@@ -497,6 +505,25 @@ def _phones(text: str, found: list[Span]) -> list[Span]:
             if any(s <= first and e >= m.end() for s, e in hits):
                 break
     return out
+
+
+SHAPED = frozenset({"MRN", "INSURANCE_ID", "SSN", "ID_NUMBER"})
+_CODE_TOKEN = re.compile(r"(?<![\w/-])[A-Za-z0-9][A-Za-z0-9/-]*\d[A-Za-z0-9/-]*(?![\w/-])")
+
+
+def _shape(code: str) -> str:
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", code))
+
+
+def _same_shape(text: str, found: list[Span]) -> list[Span]:
+    """A code shaped exactly like an identifier found by its label is another of the same kind: "Her
+    MRN is 0082231, mine is 0082232", a list of member numbers after one label."""
+    shapes = {_shape(s.text): s.kind for s in found if s.kind in SHAPED and " " not in s.text
+              and sum(ch.isdigit() for ch in s.text) >= 5}
+    if not shapes:
+        return []
+    return [Span(shapes[_shape(m.group(0))], m.start(), m.end(), m.group(0)) for m in _CODE_TOKEN.finditer(text)
+            if _shape(m.group(0)) in shapes]
 
 
 def _token_around(text: str, start: int, end: int) -> str:
@@ -518,13 +545,14 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?\n:;\"(" or before.endswith(("—", "-"))
 
 
-LABELLED = frozenset({"MRN", "INSURANCE_ID", "SSN", "DOB", "ADDRESS"})  # found by their label: say more than PHONE
+LABELLED = frozenset({"MRN", "INSURANCE_ID", "SSN", "DOB", "ADDRESS", "ID_NUMBER"})  # found by their label: say more than PHONE
 
 
 def _merge(spans: list[Span], text: str) -> list[Span]:
     """Overlapping spans become one covering both, so no fragment of either survives; it takes the
     kind of the longest (a phone number inside an address stays one address), a labelled kind on a
-    tie ("my MRN is 88231907" is a record number, though it is shaped like a phone number)."""
+    tie ("my MRN is 88231907" is a record number, though it is shaped like a phone number); a named
+    scheme's kind over the generic ID_NUMBER ("member number W7734 5521 09" is an insurance number)."""
     groups: list[list[Span]] = []
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):
         if groups and span.start < max(s.end for s in groups[-1]):
@@ -534,7 +562,12 @@ def _merge(spans: list[Span], text: str) -> list[Span]:
     merged: list[Span] = []
     for group in groups:
         start, end = group[0].start, max(s.end for s in group)
-        kind = max(group, key=lambda s: (s.end - s.start, s.kind in LABELLED, -s.start)).kind
+        def rank(s: Span) -> tuple[int, bool, int]:
+            return s.end - s.start, s.kind in LABELLED, -s.start
+        kind = max(group, key=rank).kind
+        named = [s for s in group if s.kind in LABELLED and s.kind != "ID_NUMBER"]
+        if kind == "ID_NUMBER" and named:
+            kind = max(named, key=rank).kind
         merged.append(Span(kind, start, end, text[start:end]))
     return merged
 
