@@ -34,8 +34,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_POSTCODE_AFTER_TOWN = (r"(?:[1-9]\d{2}\s?\d{3}"  # India (PIN)
-                        r"|\d{5}(?:-\d{4})?"  # US ZIP
+_POSTCODE_AFTER_TOWN = (r"(?:[1-9]\d{2}\s?\d{3}"  # India (PIN), Singapore
+                        r"|\d{3}-\d{4}"  # Japan
+                        r"|\d{5}-\d{3}"  # Brazil (CEP)
+                        r"|[A-Z]\d{4}[A-Z]{0,3}"  # Argentina (CPA)
+                        r"|\d{5}(?:-\d{4})?"  # US ZIP, Mexico
                         r"|[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canada
                         r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})")  # UK
 _STATE = r"(?:[A-Z]{2,3}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"  # "TX", "NSW", "Haryana", "Tamil Nadu"
@@ -92,6 +95,17 @@ _UNIT_AFTER = re.compile(r"(?i)\s*(?:rupees|rs|inr|usd|dollars|pounds|euros?|gbp
 LOCAL_PHONE = re.compile(r"(?i)\b(?:call|ring|text|phone|tel|cell|mobile|mob|landline|line|whatsapp|number|reach)\b"
                          r"(?:[\s,]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#]?\s*"
                          r"(?P<id>(?<!\d)\d{3}[-. ]\d{4}(?![\d-]))")
+# A number after a phone word, in any country's grouping ("cell 0803 555 1234", "whatsapp 0917 555
+# 0142"): phonenumbers knows the regions in pii.PHONE_REGIONS; after the word, any 8-13 digits will do.
+PHONE_WORD = re.compile(r"(?i)\b(?:call|ring|text|phone|tel|cell|cel|mobile|mob|landline|line|whatsapp|number|reach|"
+                        r"ph|telefone|tel[eé]fono|telefono|m[oó]vil|celular|handy|portable|telem[oó]vel|num[eé]ro)\b"
+                        r"(?:[\s,]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#.]?\s*"
+                        r"(?P<id>\+?\(?\d[\d\s().\-\u2010-\u2015]{6,20}\d)")
+# An email written "jo.smith at example.com" (only the "@" spelt out), after a word that says it
+# is one: without it, "at home.com" or "at clinic.org" reads as a place.
+EMAIL_CUE = re.compile(r"(?i)\b(?:e-?mail|mail|inbox|address|write\s+to|send\s+(?:it\s+|them\s+)?to|contact|reply\s+to)\b")
+AT_EMAIL = re.compile(r"(?i)\b[a-z0-9][a-z0-9._+-]*\s+at\s+[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b")
+
 # an identifier shape on its own: capital letters then six or more digits, or the reverse
 BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|\d{6,10}[A-Z]{1,3})\b")
 
@@ -186,6 +200,9 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
                 pos = m.start() + 1
         # kept when no address at a public domain covers it: an address is someone's, whatever its domain
         out += [("EMAIL", s, e) for s, e in private if not any(k == "EMAIL" and a < e and s < b for k, a, b in out)]
+    if " at " in text and EMAIL_CUE.search(text):
+        out += [("EMAIL", m.start(), m.end()) for m in AT_EMAIL.finditer(text)
+                if is_domain(m.group(0).split()[-1]) or EMAIL_CUE.search(text, max(0, m.start() - 30), m.start())]
     if not any(ch.isdigit() for ch in text):
         return out
     if _BOX_GATE.search(text):
@@ -210,6 +227,9 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
             tail = more.end()
     out += [("MRN", m.start(), m.end()) for m in BARE_CODE.finditer(text)]
     out += labelled_ids(text)
+    for m in PHONE_WORD.finditer(text):
+        if 8 <= _digits(m.group("id")) <= 13 and not _UNIT_AFTER.match(text, m.end("id")):
+            out.append(("PHONE", m.start("id"), m.end("id")))
     if _LOCAL_GATE.search(text):
         out += [("PHONE", m.start("id"), m.end("id")) for m in LOCAL_PHONE.finditer(text)]
     return out
