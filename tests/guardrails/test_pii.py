@@ -164,3 +164,18 @@ def _shared() -> PiiDetector:
     if not _DETECTOR:
         _DETECTOR.append(PiiDetector(extra_words=["Valor"]))
     return _DETECTOR[0]
+
+
+def test_each_recognisers_hint_is_necessary_for_its_patterns(detector: PiiDetector) -> None:
+    """A recogniser runs only on a text its cheap hint accepts (pii._HINTS): on every message of the
+    corpora, no pattern of it may match a text its hint refuses (the hint would hide a finding)."""
+    texts = [str(c["text"]) for path in [ROOT / "guardrails" / "pii_cases.yaml", *sorted((ROOT / "evals" / "pii").glob("*.yaml"))]
+             for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+    texts += ["ref 4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32", "2024-03-05T10:00:00Z", "12-JAN-24", "JAN-24",
+              "9XX-78-1234", "1EG4-TE5-MK73", "AB 12 34 56 C", "1234 5678 9012", "ABCPE1234F", "12345678Z", "X1234567L",
+              "RSSMRA85T10A562S", "SW1A 1AA", "GIR 0AA", "192.168.0.1", "fe80::1", "www.example.com", "485 777 3456"]
+    refused = []
+    for recogniser, needs in detector.warm_up():
+        hint, patterns = needs[0], needs[1:]
+        refused += [(type(recogniser).__name__, t) for t in texts if not hint.search(t) and any(p.search(t) for p in patterns)]
+    assert not refused, refused[:5]
