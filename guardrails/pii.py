@@ -136,15 +136,16 @@ DOB_CUE = re.compile(r"\b(born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|bir
                      r"\b\s*(on|is|was|:)?\s*$", re.IGNORECASE)
 DATE_NUMERIC = re.compile(r"\d")  # a personal date has a day or a year in it ("March" alone is not one)
 
-_NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿ](?:[A-Za-zÀ-ÖØ-öø-ÿ'’-]*[A-Za-zÀ-ÖØ-öø-ÿ])?"
+_NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț](?:[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț'’-]*[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț])?"  # as pii_names.WORD
 CUES = re.compile(
     r"(?P<sign>\b(?:regards|thanks|thank\s+you|cheers|best|sincerely|love|warmly|kind\s+regards|best\s+wishes|"
     r"many\s+thanks|thanks\s+a\s+million|thx|ta)\s*[,!.—–-]+|(?:^|\s)[-—–]\s*(?=\w+\W*$|\w+\s+\w+\W*$|[A-Z]\w+\s*[.,(])|"
     r"\bsigned)"
-    r"|(?P<strong>\bmy\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur)?name\s*[:\-]?|"
-    r"\bpatient\s*[:\-]|\bdear|\bme\s+llamo|\bsoy|\bik\s+ben|\bmi\s+chiamo|\bsono|\bje\s+m'appelle|"
+    r"|(?P<strong>\b(?:my|his|her|our|their)\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur|given\s+|family\s+)?name\s*[:\-/]?|"
+    r"\bpatient\s*[:\-]|\bdear|\b(?:nome|nombre|naam|nom|navn|namn|nimi|imi[eę]|nazwisko|nume|vorname|nachname|apellidos?|cognome|sobrenome|"
+    r"achternaam|voornaam|pr[eé]nom)\b\s*[:\-]?|\bme\s+llamo|\bsoy|\bik\s+ben|\bmi\s+chiamo|\bsono|\bje\s+m'appelle|"
     r"\bich\s+hei(?:ß|ss)e|\bchamo-me|\bsou\s+(?:o|a)|\bjmenuji\s+se|\bmein\s+name\s+ist|\bmi\s+nombre\s+es|\bcontact\s*:|\bit\s*'?\s*s(?=\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*(?:[,.!]|here|from|$))|"
-    r"\b(?:dr|mr|mrs|ms|miss|mx|prof|nurse|sister|smt|shri)\b\.?|\b(?:my|his|her|our|their)\s+(?:wife|husband|partner|son|daughter|"
+    r"\b(?:dr|mr|mrs|ms|miss|mx|prof|nurse|sister|smt|shri)\b\.?|\b(?:my|his|her|our|their|[a-z]+['’]s)\s+(?:wife|husband|partner|son|daughter|"
     r"mother|mom|mum|father|dad|brother|sister|friend|boyfriend|girlfriend|bf|gf|fiancée?|nan|nana|gran|granny|"
     r"grandma|grandpa|grandad|grandfather|grandmother|uncle|aunt|auntie|cousin|nephew|niece|colleague|coworker|"
     r"neighbou?r|carer|physio|gp|doctor|surgeon|therapist|girl|boy|baby|child|kid|in-laws?|father-in-law|"
@@ -364,6 +365,7 @@ class PiiDetector:
     # --- names: the learned model (guardrails/pii_names.py) over the rules' verdicts --------------------
     def training_features(self, text: str) -> tuple[list[Token], list[list[str]]]:
         """Each word of the text and its features for the name model (what it is trained on)."""
+        text = _unshout(text)
         toks = name_tokens(text)
         cues: dict[int, str] = {}
         rule_spans = self._rule_names(text, cues)
@@ -505,6 +507,20 @@ def _token_around(text: str, start: int, end: int) -> str:
     while end < len(text) and text[end].isalnum():
         end += 1
     return text[start:end].strip("[](){}<>+-. ")
+
+
+def _unshout(text: str) -> str:
+    """A message typed in capitals ("MY NAME IS ..."), in lower case, as many patients write: capitals
+    say nothing about names there. Each character keeps its place (the spans found are the text's)."""
+    upper = lower = 0
+    for ch in text:
+        if ch.isupper():
+            upper += 1
+        elif ch.islower():
+            lower += 1
+    if upper < 12 or upper < 2 * lower:
+        return text
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 
 def _mostly_foreign(text: str) -> bool:

@@ -47,7 +47,7 @@ MEDICAL_WORDS = HERE / "medical_words.txt"
 ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
 NOT_NAMELESS = {"personal_details.jsonl"}  # pii_cases.yaml's texts, whose names are labelled there
-FEATURES_VERSION = "6"
+FEATURES_VERSION = "7"
 SEED = 14
 PLAIN_ZIPF = 5.0
 POSITIVE_WEIGHT = 2.0  # a name's word counts this many times a plain word in training
@@ -169,7 +169,11 @@ def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Co
     after = text[tok.end:toks[i + 1].start] if i + 1 < len(toks) else text[tok.end:]
     pb = _punct(before)
     pa = _punct(after)
-    out += [f"pb={pb}", f"pa={pa}"]
+    out += [f"pb={pb}", f"pa={pa}", f"pbl={_punct(before[::-1])}"]  # pbl: the mark nearest the word ("... 0712. Orla")
+    if any(c.isdigit() for c in before):
+        out.append("pb_number")  # a number (a phone, a date) right before: a sign-off after one
+    if any(c.isdigit() for c in after):
+        out.append("pa_number")
     prev = toks[i - 1].text.lower() if i else "<s>"
     prev2 = toks[i - 2].text.lower() if i > 1 else "<s>"
     nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else "</s>"
