@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ from guardrails.pii_names import (
     NameModel,
     Token,
     decode,
+    _sentence_start,
     features,
     known_words,
     load_words,
@@ -150,11 +152,13 @@ CUES = re.compile(
     r"grandma|grandpa|grandad|grandfather|grandmother|uncle|aunt|auntie|cousin|nephew|niece|colleague|coworker|"
     r"neighbou?r|carer|physio|gp|doctor|surgeon|therapist|girl|boy|baby|child|kid|in-laws?|father-in-law|"
     r"mother-in-law|brother-in-law|sister-in-law|grandson|granddaughter|stepdad|stepmum|stepmom|stepson|stepdaughter|"
-    r"nani|nana|dadi|mama|papa)\b(?:'s)?,?|\b(?:ask(?:ed|ing)?\s+for|"
+    r"nani|nana|dadi|mama|papa|buddy|mate|pal|bestie|hubby|missus|flatmate|roommate|housemate|godmother|godfather|"
+    r"stepbrother|stepsister|twin|fianc[ée]e?)\b(?:'s)?,?|\b(?:ask(?:ed|ing)?\s+for|"
     r"speak\s+to|spoke\s+(?:to|with)|talk(?:ed)?\s+to|referred\s+by)\b)"
     r"|(?P<weak>\b(?:i\s*'?\s*m|i\s+am|this\s+is|it\s*'?\s*s|its|hi|hello|hey|hiya|hola|bonjour|hallo|moin|ciao|"
     r"yo)\b,?)",
     re.IGNORECASE)
+NAME_TOKEN = re.compile(_NAME_TOKEN)
 HERE = re.compile(r"\b(?P<name>" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+here\b")
 MIN_PHONE_DIGITS = 8
 # the ids this service writes (core.types.new_id: lower-case letters and digits): never personal data
@@ -331,7 +335,7 @@ class PiiDetector:
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in ADDRESS_AFTER.finditer(text)]
         out += [Span("ADDRESS", m.start("id"), m.end("id"), m.group("id")) for m in ADDRESS_CUE.finditer(text)]
         out += [Span("SSN", m.start(), m.end(), m.group(0)) for m in NINO.finditer(text)]
-        if any(ch.isdigit() for ch in text):
+        if any(map(str.isdigit, text)):
             out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in CONTINENTAL.finditer(text)]
             out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in EIRCODE.finditer(text)]
             out += [Span("DOB", m.start("id"), m.end("id"), m.group("id")) for m in DOB_AFTER.finditer(text)]
@@ -368,10 +372,11 @@ class PiiDetector:
         text = _unshout(text)
         toks = name_tokens(text)
         cues: dict[int, str] = {}
-        rule_spans = self._rule_names(text, cues)
+        foreign = _mostly_foreign(text)
+        rule_spans = self._rule_names(text, cues, foreign)
         by_start = {t.start: k for k, t in enumerate(toks)}
         rule = {k for k, t in enumerate(toks) for s in rule_spans if s.start <= t.start and t.end <= s.end}
-        ctx = Context({by_start[s]: c for s, c in cues.items() if s in by_start}, rule, _mostly_foreign(text))
+        ctx = Context({by_start[s]: c for s, c in cues.items() if s in by_start}, rule, foreign)
         lexicon = self._lexicon()
         # a lower-case function word or very common word with no cue before it is never scored (nor
         # trained on): about half the words of a message, and none of them a name in the corpora
@@ -396,16 +401,17 @@ class PiiDetector:
         probs = [model.probability(f) if f else 0.0 for f in feats]
         return [Span("NAME", s, e, text[s:e]) for s, e in decode(text, toks, probs, model.threshold)]
 
-    def _rule_names(self, text: str, cues: dict[int, str] | None = None) -> list[Span]:
+    def _rule_names(self, text: str, cues: dict[int, str] | None = None, foreign: bool | None = None) -> list[Span]:
         """The rules the name model builds on (their verdict is one of its features): names after a
         cue, "X here", and runs of two or more capitalised words with at least one
         that is not an ordinary word ("Hope Martinez", "Kieran O'Connor"; not "Blue Cross")."""
-        tokens = [(m.start(), m.end(), m.group(0).rstrip(".")) for m in re.finditer(_NAME_TOKEN, text)]
+        tokens = [(m.start(), m.end(), m.group(0).rstrip(".")) for m in NAME_TOKEN.finditer(text)]
+        starts = [s for s, _, _ in tokens]
         out: list[Span] = []
         for cue in CUES.finditer(text):
             kind = "sign" if cue.group("sign") else "strong" if cue.group("strong") else "weak"
-            i = next((k for k, (s, _, _) in enumerate(tokens) if s >= cue.end()), None)
-            if i is None or text[cue.end():tokens[i][0]].strip(" ,:-—–(\"'") != "":
+            i = bisect_left(starts, cue.end())  # the first word after the cue
+            if i == len(tokens) or text[cue.end():tokens[i][0]].strip(" ,:-—–(\"'") != "":
                 continue
             if cues is not None:
                 for k in range(i, min(i + 3, len(tokens))):
@@ -431,11 +437,12 @@ class PiiDetector:
                     continue  # a lower-case word after "I'm" is a name only where a name ends: "i'm mo, ..."
             if taken and not (kind == "weak" and all(self._ordinary(w) for _, _, w in taken)):
                 out.append(Span("NAME", taken[0][0], taken[-1][1], text[taken[0][0]:taken[-1][1]]))
-        for m in HERE.finditer(text):
+        for m in HERE.finditer(text) if "here" in text else ():  # its "here" is lower case
             words = m.group("name").split()
             if words and all(w[:1].isupper() for w in words) and words[-1].lower() not in FUNCTION:
                 out.append(Span("NAME", m.start("name"), m.end("name"), m.group("name")))
-        if _mostly_foreign(text) and sum(w[:1].isupper() and not _sentence_start(text, s) for s, _, w in tokens) >= 3:
+        foreign = _mostly_foreign(text) if foreign is None else foreign
+        if foreign and sum(w[:1].isupper() and not _sentence_start(text, s) for s, _, w in tokens) >= 3:
             return out  # capitalised nouns (German writes every noun so) are not names
         run: list[tuple[int, int, str]] = []
         for s, e, word in [*tokens, (len(text) + 2, len(text) + 2, "")]:
@@ -485,7 +492,7 @@ def _phones(text: str, found: list[Span]) -> list[Span]:
     out: list[Span] = []
     for m in _PHONE_RUN.finditer(text):
         run = m.group(0)
-        if sum(ch.isdigit() for ch in run) < MIN_PHONE_DIGITS:
+        if sum(map(str.isdigit, run)) < MIN_PHONE_DIGITS:
             continue
         first = m.start() + next(i for i, ch in enumerate(run) if ch.isdigit())
         if any(s.start <= first and s.end >= m.end() for s in found):
@@ -509,16 +516,16 @@ def _token_around(text: str, start: int, end: int) -> str:
     return text[start:end].strip("[](){}<>+-. ")
 
 
+_SHOUTED = re.compile(r"[^\W\d_a-zß-ÿ]{2,}\W+[^\W\d_a-zß-ÿ]{2,}\W+[^\W\d_a-zß-ÿ]{2,}")  # three words in capitals
+
+
 def _unshout(text: str) -> str:
     """A message typed in capitals ("MY NAME IS ..."), in lower case, as many patients write: capitals
     say nothing about names there. Each character keeps its place (the spans found are the text's)."""
-    upper = lower = 0
-    for ch in text:
-        if ch.isupper():
-            upper += 1
-        elif ch.islower():
-            lower += 1
-    if upper < 12 or upper < 2 * lower:
+    if not _SHOUTED.search(text):
+        return text
+    upper = sum(map(str.isupper, text))
+    if upper < 12 or upper < 2 * sum(map(str.islower, text)):
         return text
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
@@ -529,9 +536,6 @@ def _mostly_foreign(text: str) -> bool:
     return len(lower) >= 3 and sum(zipf(w) < 3.0 for w in lower) > len(lower) / 2
 
 
-def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return not before or before[-1] in ".!?\n:;\"(" or before.endswith(("—", "-"))
 
 
 LABELLED = frozenset({"MRN", "INSURANCE_ID", "SSN", "DOB", "ADDRESS"})  # found by their label: say more than PHONE

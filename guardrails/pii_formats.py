@@ -97,7 +97,7 @@ _LOCAL_GATE = re.compile(r"\d{3}[-. ]\d{4}")
 
 
 def _digits(s: str) -> int:
-    return sum(ch.isdigit() for ch in s)
+    return sum(map(str.isdigit, s))
 
 
 def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, int]]:
@@ -113,7 +113,7 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
                 pos = m.end()
             else:
                 pos = m.start() + 1
-    if not any(ch.isdigit() for ch in text):
+    if not any(map(str.isdigit, text)):
         return out
     if _BOX_GATE.search(text):
         out += [("ADDRESS", m.start(), m.end()) for m in PO_BOX.finditer(text)]

@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,12 @@ def _shape(word: str) -> str:
 
 
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return not before or before[-1] in ".!?\n:;\"(" or before.endswith(("—", "-"))
+    """Whether the word at ``start`` opens the text or follows a sentence's end, a colon, a bracket,
+    a quote or a dash (the mark before it, spaces skipped; scanned back, not sliced: long messages)."""
+    k = start - 1
+    while k >= 0 and text[k].isspace():
+        k -= 1
+    return k < 0 or text[k] in ".!?:;\"(—-"
 
 
 def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], str, int]:
@@ -170,9 +175,9 @@ def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Co
     pb = _punct(before)
     pa = _punct(after)
     out += [f"pb={pb}", f"pa={pa}", f"pbl={_punct(before[::-1])}"]  # pbl: the mark nearest the word ("... 0712. Orla")
-    if any(c.isdigit() for c in before):
+    if any(map(str.isdigit, before)):
         out.append("pb_number")  # a number (a phone, a date) right before: a sign-off after one
-    if any(c.isdigit() for c in after):
+    if any(map(str.isdigit, after)):
         out.append("pa_number")
     prev = toks[i - 1].text.lower() if i else "<s>"
     prev2 = toks[i - 2].text.lower() if i > 1 else "<s>"
@@ -223,7 +228,7 @@ class NameModel:
     corpus_sha256: str
 
     def probability(self, feats: Iterable[str]) -> float:
-        score = self.intercept + sum(self.weights.get(f, 0.0) for f in feats)
+        score = self.intercept + sum(map(self.weights.get, feats, repeat(0.0)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def save(self, path: Path = MODEL_FILE) -> None:
