@@ -143,7 +143,7 @@ CUES = re.compile(
     r"(?P<sign>\b(?:regards|thanks|thank\s+you|cheers|best|sincerely|love|warmly|kind\s+regards|best\s+wishes|"
     r"many\s+thanks|thanks\s+a\s+million|thx|ta)\s*[,!.—–-]+|(?:^|\s)[-—–]\s*(?=\w+\W*$|\w+\s+\w+\W*$|[A-Z]\w+\s*[.,(])|"
     r"\bsigned)"
-    r"|(?P<strong>\b(?:my|his|her|our|their)\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur|given\s+|family\s+)?name\s*[:\-/]?|"
+    r"|(?P<strong>\b(?:my|his|her|our|their)\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur|given\s+|family\s+)?name\s*[:\-/=]?|"
     r"\bpatient\s*[:\-]|\bdear|\b(?:nome|nombre|naam|nom|navn|namn|nimi|imi[eę]|nazwisko|nume|vorname|nachname|apellidos?|cognome|sobrenome|"
     r"achternaam|voornaam|pr[eé]nom)\b\s*[:\-]?|\bme\s+llamo|\bsoy|\bik\s+ben|\bmi\s+chiamo|\bsono|\bje\s+m'appelle|"
     r"\bich\s+hei(?:ß|ss)e|\bchamo-me|\bsou\s+(?:o|a)|\bjmenuji\s+se|\bmein\s+name\s+ist|\bmi\s+nombre\s+es|\bcontact\s*:|\bit\s*'?\s*s(?=\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*(?:[,.!]|here|from|$))|"
@@ -414,8 +414,10 @@ class PiiDetector:
             if i == len(tokens) or text[cue.end():tokens[i][0]].strip(" ,:-—–(\"'") != "":
                 continue
             if cues is not None:
-                for k in range(i, min(i + 3, len(tokens))):
-                    cues.setdefault(tokens[k][0], f"{kind}{k - i + 1}")
+                for k in range(i, min(i + 3, len(tokens))):  # the nearest cue before a word is its cue
+                    held = cues.get(tokens[k][0])  # ("hi, it's Dot": "it's", not "hi")
+                    if held is None or int(held[-1]) > k - i + 1:
+                        cues[tokens[k][0]] = f"{kind}{k - i + 1}"
             taken: list[tuple[int, int, str]] = []
             for s, e, word in tokens[i:i + 3]:
                 if taken and text[taken[-1][1]:s].strip() != "":

@@ -48,7 +48,7 @@ MEDICAL_WORDS = HERE / "medical_words.txt"
 ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
 NOT_NAMELESS = {"personal_details.jsonl"}  # pii_cases.yaml's texts, whose names are labelled there
-FEATURES_VERSION = "7"
+FEATURES_VERSION = "8"
 SEED = 14
 PLAIN_ZIPF = 5.0
 POSITIVE_WEIGHT = 2.0  # a name's word counts this many times a plain word in training
@@ -175,10 +175,12 @@ def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Co
     pb = _punct(before)
     pa = _punct(after)
     out += [f"pb={pb}", f"pa={pa}", f"pbl={_punct(before[::-1])}"]  # pbl: the mark nearest the word ("... 0712. Orla")
+    if "\n" in before:
+        out.append("pb_newline")  # a word on a line of its own: a sign-off
+    if "\n" in after:
+        out.append("pa_newline")
     if any(map(str.isdigit, before)):
         out.append("pb_number")  # a number (a phone, a date) right before: a sign-off after one
-    if any(map(str.isdigit, after)):
-        out.append("pa_number")
     prev = toks[i - 1].text.lower() if i else "<s>"
     prev2 = toks[i - 2].text.lower() if i > 1 else "<s>"
     nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else "</s>"

@@ -152,12 +152,24 @@ TIMES = "9am 9.30 10am 10:15 10.40 11am 11:30 noon 1pm 1.45 2pm 2:30 3pm 3.15 4p
 # ways patients use a body they are proud of: "my son is 15 and rows" is not "my son Rows"
 SPORTS = """rows swims boxes climbs skates surfs dances golfs fences sails skis lifts cycles races wrestles bowls hikes
 runs plays dives jumps trains sprints kayaks paddles rides""".split()
+STREETS = _list("""Oak Lane, Mill Road, Church Street, Station Road, Elm Avenue, Park Crescent, Victoria Terrace,
+Kingsway, Harbour View, Glen Close, Maple Drive, Rue des Lilas, Calle Mayor, Hauptstraße""")
+THINGS = _list("""rose hip oil, rose water, ivy extract, daisy cream, heather honey, amber beads, pearl barley,
+jasmine tea, lily balm, violet oil, ruby grapefruit, holly tea, sandy soil walks, iris drops, coral calcium, hope
+and patience, frank talk, grace notes music, dawn yoga, summer walks, sage tea, basil oil, myrtle oil""")
 SEASONS = "Summer Winter Autumn Spring Fall Harvest Christmas".split()
 WEATHER = "Sunny Rainy Cold Damp Frosty Stormy Windy Humid Grey Wet Hot Muggy Foggy Snowy".split()
 FRANKLY = "frank honest fair blunt clear sure safe perfectly honest brutally honest".split()
 BASE_VERBS = "drive be come pay bring sign call need wait stay pick collect help book ring".split()
 EMAIL_WORDS = """sunny backpain bluebird tiger moonlight oldfriend greenleaf happydays coffee mountain river seaside
 homeoffice garden rainbow lucky""".split()
+
+
+RARE = 0.15  # the share of invented names among first names and surnames
+SYLLABLES = """ka ko ki ta to ti na no ni ma mo mi ra ro ri la lo li sa so si ba bo bi da do di ga go gi ha ho hi ya yo
+ja jo ve vo wa we ze zo xa che chi sha shi tse tsu nga ngo mba ndu kwa oa ei ai ou ar el an en in on or is us ul
+ix oy au eth wyn dra bri lan mar tor vik sten berg holm dottir son sen ova escu ic ski oglu yan adze ushi
+""".split()
 
 
 def _phone(rng: random.Random) -> str:
@@ -189,10 +201,16 @@ def main() -> None:
     rng = random.Random(SEED)
 
     def first() -> str:
-        return rng.choice(FIRST)
+        return rng.choice(FIRST) if rng.random() >= RARE else invented()
 
     def last() -> str:
-        return rng.choice(LAST)
+        return rng.choice(LAST) if rng.random() >= RARE else invented()
+
+    def invented() -> str:
+        """A name no list holds, from syllables: names the model has never seen (a word no
+        dictionary knows, of any length) are names too."""
+        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        return name[:1].upper() + name[1:]
 
     def full() -> str:
         return f"{first()} {rng.choice(LAST)}"
@@ -216,7 +234,8 @@ def main() -> None:
             j = out.index("}", i)
             slot = out[i + 1:j]
             value = {"F": first, "N": full, "L": last, "I": initial, "V": vietnamese, "W": word_name,
-                     "f": lambda: first().lower(), "w": lambda: word_name().lower()}.get(slot)
+                     "f": lambda: first().lower(), "w": lambda: word_name().lower(),
+                     "l": lambda: last().lower()}.get(slot)
             if value is not None:
                 v = value()
                 names.append(v)
@@ -227,7 +246,7 @@ def main() -> None:
                                 "PROC": PROCEDURES, "COND": CONDITIONS, "ORG": ORGS, "PLACE": PLACES,
                                 "INS": INSURERS, "HOL": HOLIDAYS, "VERB": VERBS, "JOB": JOBS, "TIME": TIMES,
                                 "SPORT": SPORTS, "BASE": BASE_VERBS, "SEASON": SEASONS, "WEATHER": WEATHER,
-                                "FRANK": FRANKLY,
+                                "FRANK": FRANKLY, "STREET": STREETS, "THING": THINGS,
                                 "NUM": [str(n) for n in range(2, 90)]}[slot])
             out = out[:i] + v + out[j + 1:]
         return out, names
@@ -570,6 +589,13 @@ def main() -> None:
         "Vorname: {F}, Nachname: {L}. Ich habe {COND}.",
         "email: {EMAIL} / tel {PHONE} / nome {F}",
         "Voornaam {F}, achternaam {L}, telefoon {PHONE}.",
+        # a name, then an address or a number on the same line
+        "{N}, {NUM} {STREET}, {PLACE}. Please post the letter there.",
+        "Send the report to {N}, {NUM} {STREET}, {PLACE}, thanks.",
+        "my details: {f} {l}, {NUM} {STREET}, {PLACE}, can you update them",
+        "Patient {N}, {NUM} years old, {PHONE}.",
+        "Letter to Mrs {I}, {NUM} {STREET}, {PLACE} please.",
+        "name={N};phone={PHONE}",
         # names in capitals, as a form or a shouted message
         "MY NAME IS {N} AND I NEED A CALL BACK ABOUT THE {PROC}",
         "NAME: {N}. PHONE: {PHONE}. PLEASE CALL",
@@ -626,6 +652,15 @@ def main() -> None:
         "May I pay the {ORG} excess on the day?",
         "Will I still need {DRUG} after the {PROC}?",
         "Will my {REL} be allowed in the recovery room?",
+        # a question that opens on an organisation, as a staff member's name would
+        "Is Valor Spine's {PROC} different from the one at {ORG}?",
+        "Is {INS}'s cover for the {PROC} enough on its own?",
+        "Is {ORG} working with you on the {PROC} trial?",
+        # the ordinary words that names are, as the things they name
+        "Is it ok to put {THING} on the scar once it heals?",
+        "can i use {THING} after the {PROC} or should i wait",
+        "My {REL} swears by {THING} for {COND}, any truth in it?",
+        "Would {THING} interact with {DRUG}?",
         # places after "from" and "to", seasons and weather opening a sentence, "to be frank"
         "Can I fly from {PLACE} to {PLACE} {NUM} days after the {PROC}?",
         "I'm driving to {PLACE} the next day, is that too soon?",
