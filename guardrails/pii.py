@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ from guardrails.pii_names import (
     NameModel,
     Token,
     decode,
+    _sentence_start,
     features,
     known_words,
     load_words,
@@ -159,24 +161,27 @@ DOB_CUE = re.compile(r"\b(born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|bir
                      r"\b\s*(on|is|was|:)?\s*$", re.IGNORECASE)
 DATE_NUMERIC = re.compile(r"\d")  # a personal date has a day or a year in it ("March" alone is not one)
 
-_NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿ](?:[A-Za-zÀ-ÖØ-öø-ÿ'’-]*[A-Za-zÀ-ÖØ-öø-ÿ])?"
+_NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț](?:[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț'’-]*[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț])?"  # as pii_names.WORD
 CUES = re.compile(
     r"(?P<sign>\b(?:regards|thanks|thank\s+you|cheers|best|sincerely|love|warmly|kind\s+regards|best\s+wishes|"
     r"many\s+thanks|thanks\s+a\s+million|thx|ta)\s*[,!.—–-]+|(?:^|\s)[-—–]\s*(?=\w+\W*$|\w+\s+\w+\W*$|[A-Z]\w+\s*[.,(])|"
     r"\bsigned)"
-    r"|(?P<strong>\bmy\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur)?name\s*[:\-]?|"
-    r"\bpatient\s*[:\-]|\bdear|\bme\s+llamo|\bsoy|\bik\s+ben|\bmi\s+chiamo|\bsono|\bje\s+m'appelle|"
+    r"|(?P<strong>\b(?:my|his|her|our|their)\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur|given\s+|family\s+)?name\s*[:\-/=]?|"
+    r"\bpatient\s*[:\-]|\bdear|\b(?:nome|nombre|naam|nom|navn|namn|nimi|imi[eę]|nazwisko|nume|vorname|nachname|apellidos?|cognome|sobrenome|"
+    r"achternaam|voornaam|pr[eé]nom)\b\s*[:\-]?|\bme\s+llamo|\bsoy|\bik\s+ben|\bmi\s+chiamo|\bsono|\bje\s+m'appelle|"
     r"\bich\s+hei(?:ß|ss)e|\bchamo-me|\bsou\s+(?:o|a)|\bjmenuji\s+se|\bmein\s+name\s+ist|\bmi\s+nombre\s+es|\bcontact\s*:|\bit\s*'?\s*s(?=\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*(?:[,.!]|here|from|$))|"
-    r"\b(?:dr|mr|mrs|ms|miss|mx|prof|nurse|sister|smt|shri)\b\.?|\b(?:my|his|her|our|their)\s+(?:wife|husband|partner|son|daughter|"
+    r"\b(?:dr|mr|mrs|ms|miss|mx|prof|nurse|sister|smt|shri)\b\.?|\b(?:my|his|her|our|their|[a-z]+['’]s)\s+(?:wife|husband|partner|son|daughter|"
     r"mother|mom|mum|father|dad|brother|sister|friend|boyfriend|girlfriend|bf|gf|fiancée?|nan|nana|gran|granny|"
     r"grandma|grandpa|grandad|grandfather|grandmother|uncle|aunt|auntie|cousin|nephew|niece|colleague|coworker|"
     r"neighbou?r|carer|physio|gp|doctor|surgeon|therapist|girl|boy|baby|child|kid|in-laws?|father-in-law|"
     r"mother-in-law|brother-in-law|sister-in-law|grandson|granddaughter|stepdad|stepmum|stepmom|stepson|stepdaughter|"
-    r"nani|nana|dadi|mama|papa)\b(?:'s)?,?|\b(?:ask(?:ed|ing)?\s+for|"
+    r"nani|nana|dadi|mama|papa|buddy|mate|pal|bestie|hubby|missus|flatmate|roommate|housemate|godmother|godfather|"
+    r"stepbrother|stepsister|twin|fianc[ée]e?)\b(?:'s)?,?|\b(?:ask(?:ed|ing)?\s+for|"
     r"speak\s+to|spoke\s+(?:to|with)|talk(?:ed)?\s+to|referred\s+by)\b)"
     r"|(?P<weak>\b(?:i\s*'?\s*m|i\s+am|this\s+is|it\s*'?\s*s|its|hi|hello|hey|hiya|hola|bonjour|hallo|moin|ciao|"
     r"yo)\b,?)",
     re.IGNORECASE)
+NAME_TOKEN = re.compile(_NAME_TOKEN)
 HERE = re.compile(r"\b(?P<name>" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+here\b")
 MIN_PHONE_DIGITS = 8
 YEARS = re.compile(r"(?:19|20)\d\d\s*[-/\u2010-\u2015]\s*(?:19|20)\d\d")  # "2019-2021": a span of years, not a phone
@@ -358,7 +363,7 @@ class PiiDetector:
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in ADDRESS_AFTER.finditer(text)]
         out += [Span("ADDRESS", m.start("id"), m.end("id"), m.group("id")) for m in ADDRESS_CUE.finditer(text)]
         out += [Span("SSN", m.start(), m.end(), m.group(0)) for m in NINO.finditer(text)]
-        if any(ch.isdigit() for ch in text):
+        if any(map(str.isdigit, text)):
             out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in CONTINENTAL.finditer(text)]
             out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in EIRCODE.finditer(text)]
             out += [Span("DOB", m.start("id"), m.end("id"), m.group("id")) for m in DOB_AFTER.finditer(text)]
@@ -392,12 +397,14 @@ class PiiDetector:
     # --- names: the learned model (guardrails/pii_names.py) over the rules' verdicts --------------------
     def training_features(self, text: str) -> tuple[list[Token], list[list[str]]]:
         """Each word of the text and its features for the name model (what it is trained on)."""
+        text = _unshout(text)
         toks = name_tokens(text)
         cues: dict[int, str] = {}
-        rule_spans = self._rule_names(text, cues)
+        foreign = _mostly_foreign(text)
+        rule_spans = self._rule_names(text, cues, foreign)
         by_start = {t.start: k for k, t in enumerate(toks)}
         rule = {k for k, t in enumerate(toks) for s in rule_spans if s.start <= t.start and t.end <= s.end}
-        ctx = Context({by_start[s]: c for s, c in cues.items() if s in by_start}, rule, _mostly_foreign(text))
+        ctx = Context({by_start[s]: c for s, c in cues.items() if s in by_start}, rule, foreign)
         lexicon = self._lexicon()
         # a lower-case function word or very common word with no cue before it is never scored (nor
         # trained on): about half the words of a message, and none of them a name in the corpora
@@ -422,20 +429,23 @@ class PiiDetector:
         probs = [model.probability(f) if f else 0.0 for f in feats]
         return [Span("NAME", s, e, text[s:e]) for s, e in decode(text, toks, probs, model.threshold)]
 
-    def _rule_names(self, text: str, cues: dict[int, str] | None = None) -> list[Span]:
+    def _rule_names(self, text: str, cues: dict[int, str] | None = None, foreign: bool | None = None) -> list[Span]:
         """The rules the name model builds on (their verdict is one of its features): names after a
         cue, "X here", and runs of two or more capitalised words with at least one
         that is not an ordinary word ("Hope Martinez", "Kieran O'Connor"; not "Blue Cross")."""
-        tokens = [(m.start(), m.end(), m.group(0).rstrip(".")) for m in re.finditer(_NAME_TOKEN, text)]
+        tokens = [(m.start(), m.end(), m.group(0).rstrip(".")) for m in NAME_TOKEN.finditer(text)]
+        starts = [s for s, _, _ in tokens]
         out: list[Span] = []
         for cue in CUES.finditer(text):
             kind = "sign" if cue.group("sign") else "strong" if cue.group("strong") else "weak"
-            i = next((k for k, (s, _, _) in enumerate(tokens) if s >= cue.end()), None)
-            if i is None or text[cue.end():tokens[i][0]].strip(" ,:-—–(\"'") != "":
+            i = bisect_left(starts, cue.end())  # the first word after the cue
+            if i == len(tokens) or text[cue.end():tokens[i][0]].strip(" ,:-—–(\"'") != "":
                 continue
             if cues is not None:
-                for k in range(i, min(i + 3, len(tokens))):
-                    cues.setdefault(tokens[k][0], f"{kind}{k - i + 1}")
+                for k in range(i, min(i + 3, len(tokens))):  # the nearest cue before a word is its cue
+                    held = cues.get(tokens[k][0])  # ("hi, it's Dot": "it's", not "hi")
+                    if held is None or int(held[-1]) > k - i + 1:
+                        cues[tokens[k][0]] = f"{kind}{k - i + 1}"
             taken: list[tuple[int, int, str]] = []
             for s, e, word in tokens[i:i + 3]:
                 if taken and text[taken[-1][1]:s].strip() != "":
@@ -457,11 +467,12 @@ class PiiDetector:
                     continue  # a lower-case word after "I'm" is a name only where a name ends: "i'm mo, ..."
             if taken and not (kind == "weak" and all(self._ordinary(w) for _, _, w in taken)):
                 out.append(Span("NAME", taken[0][0], taken[-1][1], text[taken[0][0]:taken[-1][1]]))
-        for m in (HERE.finditer(text) if "here" in text.lower() else ()):  # the scan costs; the word is rare
+        for m in HERE.finditer(text) if "here" in text else ():  # its "here" is lower case
             words = m.group("name").split()
             if words and all(w[:1].isupper() for w in words) and words[-1].lower() not in FUNCTION:
                 out.append(Span("NAME", m.start("name"), m.end("name"), m.group("name")))
-        if _mostly_foreign(text) and sum(w[:1].isupper() and not _sentence_start(text, s) for s, _, w in tokens) >= 3:
+        foreign = _mostly_foreign(text) if foreign is None else foreign
+        if foreign and sum(w[:1].isupper() and not _sentence_start(text, s) for s, _, w in tokens) >= 3:
             return out  # capitalised nouns (German writes every noun so) are not names
         run: list[tuple[int, int, str]] = []
         for s, e, word in [*tokens, (len(text) + 2, len(text) + 2, "")]:
@@ -511,7 +522,7 @@ def _phones(text: str, found: list[Span]) -> list[Span]:
     out: list[Span] = []
     for m in _PHONE_RUN.finditer(text):
         run = m.group(0)
-        if sum(ch.isdigit() for ch in run) < MIN_PHONE_DIGITS or YEARS.fullmatch(run):
+        if sum(map(str.isdigit, run)) < MIN_PHONE_DIGITS or YEARS.fullmatch(run):
             continue
         first = m.start() + next(i for i, ch in enumerate(run) if ch.isdigit())
         if any(s.start <= first and s.end >= m.end() for s in found):
@@ -554,15 +565,26 @@ def _token_around(text: str, start: int, end: int) -> str:
     return text[start:end].strip("[](){}<>+-. ")
 
 
+_SHOUTED = re.compile(r"[^\W\d_a-zß-ÿ]{2,}\W+[^\W\d_a-zß-ÿ]{2,}\W+[^\W\d_a-zß-ÿ]{2,}")  # three words in capitals
+
+
+def _unshout(text: str) -> str:
+    """A message typed in capitals ("MY NAME IS ..."), in lower case, as many patients write: capitals
+    say nothing about names there. Each character keeps its place (the spans found are the text's)."""
+    if not _SHOUTED.search(text):
+        return text
+    upper = sum(map(str.isupper, text))
+    if upper < 12 or upper < 2 * sum(map(str.islower, text)):
+        return text
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+
+
 def _mostly_foreign(text: str) -> bool:
     """Whether most lower-case words are not English ones (a message in another language)."""
     lower = [w for w in re.findall(r"\b[a-zà-ÿ]{3,}\b", text)]
     return len(lower) >= 3 and sum(zipf(w) < 3.0 for w in lower) > len(lower) / 2
 
 
-def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return not before or before[-1] in ".!?\n:;\"(" or before.endswith(("—", "-"))
 
 
 LABELLED = frozenset({"MRN", "INSURANCE_ID", "SSN", "DOB", "ADDRESS", "ID_NUMBER"})  # found by their label: say more than PHONE

@@ -177,7 +177,7 @@ def labelled_ids(text: str) -> list[tuple[str, int, int]]:
 
 
 def _digits(s: str) -> int:
-    return sum(ch.isdigit() for ch in s)
+    return sum(map(str.isdigit, s))
 
 
 def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, int]]:
@@ -203,7 +203,7 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
     if " at " in text and EMAIL_CUE.search(text):
         out += [("EMAIL", m.start(), m.end()) for m in AT_EMAIL.finditer(text)
                 if is_domain(m.group(0).split()[-1]) or EMAIL_CUE.search(text, max(0, m.start() - 30), m.start())]
-    if not any(ch.isdigit() for ch in text):
+    if not any(map(str.isdigit, text)):
         return out
     if _BOX_GATE.search(text):
         out += [("ADDRESS", m.start(), m.end()) for m in PO_BOX.finditer(text)]
