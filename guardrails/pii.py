@@ -382,6 +382,7 @@ class PiiDetector:
         out += [Span("ADDRESS", m.start(), m.start() + len(m.group(0).rstrip(",. ")), m.group(0).rstrip(",. "))
                 for m in ADDRESS.finditer(text)
                 if not re.fullmatch(r"\d+\s+\w+", m.group(0).strip())
+                and not re.search(r"[.!?]\s+[A-Z]", m.group(0))  # not across a sentence ("140 kg. Does the way...")
                 and re.search(r"[A-Z]|(?i:\b(?:apt|apartment|unit|suite|flat)\b)|\d{5}", m.group(0))]
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in ADDRESS_AFTER.finditer(text)]
         out += [Span("ADDRESS", m.start("id"), m.end("id"), m.group("id")) for m in ADDRESS_CUE.finditer(text)]
@@ -450,7 +451,9 @@ class PiiDetector:
             model = self._name_model = shared_model(self.training_features)
         toks, feats = self.training_features(text)
         probs = [model.probability(f) if f else 0.0 for f in feats]
-        return [Span("NAME", s, e, text[s:e]) for s, e in decode(text, toks, probs, model.threshold)]
+        # a word glued to a digit is a code or a unit ("HbA1c", "L4", "5mg"), never a name
+        return [Span("NAME", s, e, text[s:e]) for s, e in decode(text, toks, probs, model.threshold)
+                if not (text[s - 1:s].isdigit() or text[e:e + 1].isdigit())]
 
     def _rule_names(self, text: str, cues: dict[int, str] | None = None, foreign: bool | None = None) -> list[Span]:
         """The rules the name model builds on (their verdict is one of its features): names after a

@@ -85,20 +85,23 @@ RECORD_WORD = re.compile(r"(?i)\b(?:mrn|m\.r\.n|medical\s+record|records?|chart|
                          r"ur|nhi|case|file|registration|reg|ref|reference|clinic\s+(?:id|number|no))\b")
 _CODE = r"(?<![\w$£€₹.,/-])(?:[A-Z]{1,4}[\s-]?)?\d[\d\s-]{3,}\d[A-Z]{0,2}(?![\w/.,]\d)\b"
 CODE = re.compile(_CODE)  # capital letters only before the digits: "id 0083721" is not one code
-CODE_LIST = re.compile(r"\s*(?:,|/|\b(?i:or|and|either)\b)\s*(?i:maybe\s+|possibly\s+)?(?P<id>" + _CODE + ")")
+CODE_LIST = re.compile(r"\s*(?:,|/|\b(?i:or|and|either)\b)\s*(?i:maybe\s+|possibly\s+)?(?P<id>" + _CODE +
+                       r"|(?=[A-Z0-9/-]*\d{3})[A-Z0-9]+(?:[/-][A-Z0-9]+)+)")  # or a code in parts: "2023/OP/1187"
 _WINDOW = 60
 LABEL_GAP = re.compile(r"(?i)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was))?\s*[:#]?\s*")
 _UNIT_AFTER = re.compile(r"(?i)\s*(?:rupees|rs|inr|usd|dollars|pounds|euros?|gbp|eur|mg|ml|mcg|steps|miles|km|kg|lbs?|"
                          r"cc|units|%|pm|am)\b")
+# the words that say a phone number follows, in the languages patients here write
+_PHONE_WORDS = (r"(?:call|ring|text|phone|tel|cell|cel|mobile|mob|landline|line|whatsapp|number|reach|ph|hp|telefone|"
+                r"tel[eé]fono|telefono|m[oó]vil|celular|handy|portable|telem[oó]vel|num[eé]ro)")
 # A local number (no area code: 7 digits, "555-0148") after a phone word: phonenumbers needs the
 # whole national number to match, and 6-7 bare digits elsewhere are counts, doses and prices.
-LOCAL_PHONE = re.compile(r"(?i)\b(?:call|ring|text|phone|tel|cell|mobile|mob|landline|line|whatsapp|number|reach)\b"
+LOCAL_PHONE = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
                          r"(?:[\s,]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#]?\s*"
                          r"(?P<id>(?<!\d)\d{3}[-. ]\d{4}(?![\d-]))")
 # A number after a phone word, in any country's grouping ("cell 0803 555 1234", "whatsapp 0917 555
 # 0142"): phonenumbers knows the regions in pii.PHONE_REGIONS; after the word, any 8-13 digits will do.
-PHONE_WORD = re.compile(r"(?i)\b(?:call|ring|text|phone|tel|cell|cel|mobile|mob|landline|line|whatsapp|number|reach|"
-                        r"ph|telefone|tel[eé]fono|telefono|m[oó]vil|celular|handy|portable|telem[oó]vel|num[eé]ro)\b"
+PHONE_WORD = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
                         r"(?:[\s,]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#.]?\s*"
                         r"(?P<id>\+?\(?\d[\d\s().\-\u2010-\u2015]{6,20}\d)")
 # An email written "jo.smith at example.com" (only the "@" spelt out), after a word that says it
@@ -106,8 +109,14 @@ PHONE_WORD = re.compile(r"(?i)\b(?:call|ring|text|phone|tel|cell|cel|mobile|mob|
 EMAIL_CUE = re.compile(r"(?i)\b(?:e-?mail|mail|inbox|address|write\s+to|send\s+(?:it\s+|them\s+)?to|contact|reply\s+to)\b")
 AT_EMAIL = re.compile(r"(?i)\b[a-z0-9][a-z0-9._+-]*\s+at\s+[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b")
 
+# A phone number spoken into voice typing: seven or more digit words ("oh seven seven oh oh, nine oh
+# oh...", "five five five, oh one two nine"), with "double"/"triple" and commas or dashes between.
+_DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple)"
+SPOKEN_DIGITS = re.compile(r"(?i)\b" + _DIGIT_WORD + r"(?:[\s,.-]+" + _DIGIT_WORD + r"){6,}\b")
+_SPOKEN_GATE = re.compile(r"(?i)\b(?:five|seven|nine|oh|zero)\b.*\b(?:one|two|three|four|six|eight|oh|zero)\b")
+
 # an identifier shape on its own: capital letters then six or more digits, or the reverse
-BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|\d{6,10}[A-Z]{1,3})\b")
+BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|\d{6,10}-?[A-Z]{1,4})\b")
 
 
 # cheap tests of what each format needs, so most messages skip its pattern: "dot" or a bracketed
@@ -131,7 +140,7 @@ FORM_LABEL = re.compile(r"(?im)(?:^|[.;|/]\s)\s*(?P<label>[a-zà-ÿ][\w\s'-]{1,3
 _NOT_ID_LABELS = frozenset("""phone telephone tel mobile cell cellphone contact fax whatsapp landline home work office room
 bed ward floor page step level dose doses question option item version model lot batch cpt icd hcpcs ndc fda mri ct
 rx pain vas odi bmi bp hr""".split())
-LONG_DIGITS = re.compile(r"(?<![\d.,])\d{9,}(?![\d.,])")
+LONG_DIGITS = re.compile(r"(?<!\d)(?<!\d[.,])\d{9,}(?!\d|[.,]\d)")  # not part of 1,234,567,890 or 12.3
 _FUNCTION = frozenset("""a an the and or but of to in on at for with by from my your his her our their this that
 these those it is are was were be am i we you he she they me him them round around every each per about""".split())
 _MEASURE = re.compile(r"(?i)(?:min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|months?|years?|times?|mg|ml|km|miles?|mile|"
@@ -200,6 +209,9 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
                 pos = m.start() + 1
         # kept when no address at a public domain covers it: an address is someone's, whatever its domain
         out += [("EMAIL", s, e) for s, e in private if not any(k == "EMAIL" and a < e and s < b for k, a, b in out)]
+    if _SPOKEN_GATE.search(text):
+        out += [("PHONE", m.start(), m.end()) for m in SPOKEN_DIGITS.finditer(text)
+                if len(re.findall(r"(?i)zero|oh|o\b|one|two|three|four|five|six|seven|eight|nine", m.group(0))) >= 7]
     if " at " in text and EMAIL_CUE.search(text):
         out += [("EMAIL", m.start(), m.end()) for m in AT_EMAIL.finditer(text)
                 if is_domain(m.group(0).split()[-1]) or EMAIL_CUE.search(text, max(0, m.start() - 30), m.start())]

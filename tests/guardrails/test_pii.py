@@ -78,6 +78,10 @@ def test_clinic_questions_are_left_alone(detector: PiiDetector, text: str) -> No
     # a spelt-out email at a private domain; a date of birth typed with spaces
     ("write to p.okafor(at)riverclinic.example about it", ["p.okafor(at)riverclinic.example"]),
     ("i'm 38, dob 3 9 88, can i still have it?", ["3 9 88"]),
+    # a phone number said into voice typing; a record number in parts at the end of a list
+    ("ring me on oh two oh, seven nine four six, one one eight three", ["seven nine four six", "one one eight three"]),
+    ("my refs are REF-30118, REF-30452 and 2024/PT/5521", ["REF-30118", "REF-30452", "2024/PT/5521"]),
+    ("tarjeta sanitaria 12345678901234567890, email after", ["12345678901234567890"]),
 ])
 def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, text: str, secrets: list[str]) -> None:
     redacted = detector.redact(text)
@@ -91,6 +95,7 @@ def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, t
     "Pain went from 8/10 to 3/10 in 2019-2021 and I take 12.5 mg twice a day",
     "Which dose number is next: the 2nd, after 6 weeks? My MRI shows L4/L5 and T12",
     "Question 3: is the fibrin made from 100% human plasma?",
+    "My HbA1c is 6.8 and my eGFR 72. I lifted 120 kg. Does the way I lift matter?",
 ])
 def test_numbers_that_identify_no_one_are_left_alone(detector: PiiDetector, text: str) -> None:
     assert detector.redact(text) == text
