@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -173,7 +174,8 @@ ix oy au eth wyn dra bri lan mar tor vik sten berg holm dottir son sen ova escu 
 
 
 def _phone(rng: random.Random) -> str:
-    d = lambda n: "".join(rng.choice("0123456789") for _ in range(n))  # noqa: E731
+    def d(n: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(n))
     return rng.choice([f"555 {d(3)} {d(4)}", f"07700 900{d(3)}", f"+44 7700 900 {d(3)}", f"+353 8{d(1)} 555 {d(4)}",
                        f"(555) {d(3)}-{d(4)}", f"555.{d(3)}.{d(4)}", f"555{d(7)}", f"+1 555 {d(3)} {d(4)}",
                        f"06 {d(4)} {d(4)}", f"+91 98{d(3)} {d(5)}", f"0{d(3)} {d(3)} {d(4)}"])
@@ -233,9 +235,10 @@ def main() -> None:
             i = out.index("{")
             j = out.index("}", i)
             slot = out[i + 1:j]
-            value = {"F": first, "N": full, "L": last, "I": initial, "V": vietnamese, "W": word_name,
-                     "f": lambda: first().lower(), "w": lambda: word_name().lower(),
-                     "l": lambda: last().lower()}.get(slot)
+            makers: dict[str, Callable[[], str]] = {
+                "F": first, "N": full, "L": last, "I": initial, "V": vietnamese, "W": word_name,
+                "f": lambda: first().lower(), "w": lambda: word_name().lower(), "l": lambda: last().lower()}
+            value = makers.get(slot)
             if value is not None:
                 v = value()
                 names.append(v)
