@@ -20,7 +20,7 @@ from pathlib import Path
 from guardrails.pii import PiiDetector
 
 AUDITED_KINDS = frozenset({"EMAIL", "PHONE", "DOB", "ADDRESS", "MRN", "INSURANCE_ID", "SSN", "CREDIT_CARD", "IBAN",
-                           "IP_ADDRESS"})
+                           "IP_ADDRESS", "ID_NUMBER"})
 TEXT_SUFFIXES = frozenset({".log", ".txt", ".json", ".jsonl", ".md", ".csv", ".html", ".yaml", ".yml"})
 SQLITE_SUFFIXES = frozenset({".sqlite3", ".sqlite", ".db"})
 SKIPPED_DIRS = frozenset({"chroma", "models", "hf", "onnx"})

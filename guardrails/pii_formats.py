@@ -18,7 +18,15 @@ each as a class of formats rather than a list of examples:
   characters instead of lemmas;
 - a local phone number of seven digits after a phone word ("cell 555-0123");
 - a code shaped like a record number with no word near it ("LKV2290417": letters then six or more
-  digits), which no clinic term, dose, CPT code or spinal level has.
+  digits), which no clinic term, dose, CPT code or spinal level has;
+- an identifier after ANY label that says it is one, whatever the scheme: "<word> number/no./#/ID/
+  card <code>" ("NHIF no 4410982", "NHIS number is NHIS/LAG/2291047"), an acronym right before a
+  code ("NHI ZAB1234"), and a form label before a long number ("Tessera sanitaria: 8038..."). The
+  named labels in pii.py cover the schemes we know; these cover the ones nobody listed;
+- a run of nine or more digits on its own (no dose, price, count or clinic code is that long);
+- a rural delivery or rural route address ("Rural Delivery 3, Kaikohe 0473");
+- a street address typed in lower case ("14 glenview park, tallaght, dublin 24"): a house number,
+  one to three words that are not function or unit words, a street word, and a comma-separated part.
 """
 
 from __future__ import annotations
@@ -26,8 +34,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_POSTCODE_AFTER_TOWN = (r"(?:[1-9]\d{2}\s?\d{3}"  # India (PIN)
-                        r"|\d{5}(?:-\d{4})?"  # US ZIP
+_POSTCODE_AFTER_TOWN = (r"(?:[1-9]\d{2}\s?\d{3}"  # India (PIN), Singapore
+                        r"|\d{3}-\d{4}"  # Japan
+                        r"|\d{5}-\d{3}"  # Brazil (CEP)
+                        r"|[A-Z]\d{4}[A-Z]{0,3}"  # Argentina (CPA)
+                        r"|\d{5}(?:-\d{4})?"  # US ZIP, Mexico
                         r"|[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canada
                         r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})")  # UK
 _STATE = r"(?:[A-Z]{2,3}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"  # "TX", "NSW", "Haryana", "Tamil Nadu"
@@ -56,10 +67,10 @@ STREET_FIRST = re.compile(r"\b(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*" + _STREET_SUFFIX + r"
                           r"\s+\d{1,4}[A-Za-z]?(?:[-/]\w+)?(?:\s+(?i:m\.|bus|bte|bo[iî]te|int\.|app?\.|lgh|top)\s*\w+)?,\s*"
                           r"(?:[\w.ºª°/-]+(?:\s[\w.ºª°/-]+)?,\s*){0,2}"
                           + CONTINENTAL_POSTCODE + r"\s+[A-ZÀ-ÖØ-Þ][^\W\d_]+")
-PO_BOX = re.compile(r"(?i:\b(?:p\.?\s?o\.?\s*box|post\s+office\s+box|postfach|apartado(?:\s+de\s+correos)?|"
+PO_BOX = re.compile(r"(?i:\b(?:p\.?\s?o\.?\s*box|post\s+office\s+box|rural\s+(?:delivery|route)|r\.?\s?[dr]\.?(?=\s*#?\s*\d)|postfach|apartado(?:\s+de\s+correos)?|"
                     r"bo[iî]te\s+postale|caixa\s+postal|casella\s+postale)\s*#?\s*\d{1,6})"
                     r"(?:(?i:,?\s+[a-z][\w'.-]*(?:\s[a-z][\w'.-]*){0,2},?\s+(?:[a-z]{2,3}\s+)?\d{4,5}(?:-\d{4})?)"
-                    r"|,\s*" + _TOWN + r"(?:,?\s+(?:[A-Z]{2}\s+)?" + _POSTCODE_AFTER_TOWN + r")?)?")
+                    r"|,\s*" + _TOWN + r"(?:,?\s+(?:[A-Z]{2}\s+)?(?:" + _POSTCODE_AFTER_TOWN + r"|\d{4}\b))?)?")
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
 SPELT_EMAIL = re.compile(r"(?i)\b(?P<local>[a-z0-9_+-]+(?:(?:" + _DOT + r"|\s+(?:underscore|dash|hyphen)\s+)"
@@ -74,46 +85,137 @@ RECORD_WORD = re.compile(r"(?i)\b(?:mrn|m\.r\.n|medical\s+record|records?|chart|
                          r"ur|nhi|case|file|registration|reg|ref|reference|clinic\s+(?:id|number|no))\b")
 _CODE = r"(?<![\w$£€₹.,/-])(?:[A-Z]{1,4}[\s-]?)?\d[\d\s-]{3,}\d[A-Z]{0,2}(?![\w/.,]\d)\b"
 CODE = re.compile(_CODE)  # capital letters only before the digits: "id 0083721" is not one code
-CODE_LIST = re.compile(r"\s*(?:,|/|\b(?i:or|and|either)\b)\s*(?i:maybe\s+|possibly\s+)?(?P<id>" + _CODE + ")")
+CODE_LIST = re.compile(r"\s*(?:,|/|\b(?i:or|and|either)\b)\s*(?i:maybe\s+|possibly\s+)?(?P<id>" + _CODE +
+                       r"|(?=[A-Z0-9/-]*\d{3})[A-Z0-9]+(?:[/-][A-Z0-9]+)+)")  # or a code in parts: "2023/OP/1187"
 _WINDOW = 60
 LABEL_GAP = re.compile(r"(?i)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was))?\s*[:#]?\s*")
 _UNIT_AFTER = re.compile(r"(?i)\s*(?:rupees|rs|inr|usd|dollars|pounds|euros?|gbp|eur|mg|ml|mcg|steps|miles|km|kg|lbs?|"
                          r"cc|units|%|pm|am)\b")
+# the words that say a phone number follows, in the languages patients here write
+_PHONE_WORDS = (r"(?:call|ring|text|phone|tel|cell|cel|mobile|mob|landline|line|whatsapp|number|reach|ph|hp|telefone|"
+                r"tel[eé]fono|telefono|m[oó]vil|celular|handy|portable|telem[oó]vel|num[eé]ro)")
 # A local number (no area code: 7 digits, "555-0148") after a phone word: phonenumbers needs the
 # whole national number to match, and 6-7 bare digits elsewhere are counts, doses and prices.
-LOCAL_PHONE = re.compile(r"(?i)\b(?:call|ring|text|phone|tel|cell|mobile|mob|landline|whatsapp|number)\b"
-                         r"(?:\s+(?:me|us|him|her|on|at|is|no\.?|number|:|#)){0,3}\s*[:#]?\s*"
+LOCAL_PHONE = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
+                         r"(?:[\s,]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#]?\s*"
                          r"(?P<id>(?<!\d)\d{3}[-. ]\d{4}(?![\d-]))")
+# A number after a phone word, in any country's grouping ("cell 0803 555 1234", "whatsapp 0917 555
+# 0142"): phonenumbers knows the regions in pii.PHONE_REGIONS; after the word, any 8-13 digits will do.
+PHONE_WORD = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
+                        r"(?:[\s,]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#.]?\s*"
+                        r"(?P<id>\+?\(?\d[\d\s().\-\u2010-\u2015]{6,20}\d)")
+# An email written "jo.smith at example.com" (only the "@" spelt out), after a word that says it
+# is one: without it, "at home.com" or "at clinic.org" reads as a place.
+EMAIL_CUE = re.compile(r"(?i)\b(?:e-?mail|mail|inbox|address|write\s+to|send\s+(?:it\s+|them\s+)?to|contact|reply\s+to)\b")
+AT_EMAIL = re.compile(r"(?i)\b[a-z0-9][a-z0-9._+-]*\s+at\s+[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b")
+
+# A phone number spoken into voice typing: seven or more digit words ("oh seven seven oh oh, nine oh
+# oh...", "five five five, oh one two nine"), with "double"/"triple" and commas or dashes between.
+_DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple)"
+SPOKEN_DIGITS = re.compile(r"(?i)\b" + _DIGIT_WORD + r"(?:[\s,.-]+" + _DIGIT_WORD + r"){6,}\b")
+_SPOKEN_GATE = re.compile(r"(?i)\b(?:five|seven|nine|oh|zero)\b.*\b(?:one|two|three|four|six|eight|oh|zero)\b")
+
 # an identifier shape on its own: capital letters then six or more digits, or the reverse
-BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|\d{6,10}[A-Z]{1,3})\b")
+BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|\d{6,10}-?[A-Z]{1,4})\b")
 
 
 # cheap tests of what each format needs, so most messages skip its pattern: "dot" or a bracketed
 # "at"; a box word; a comma with a 3+ digit run after it (a postcode); a 3-4 digit local number
 _EMAIL_GATE = re.compile(r"(?i)\bdot\b|[\[({<]\s*at\s*[\])}>]")
-_BOX_GATE = re.compile(r"(?i)box|postfach|apartado|postale|postal")
+_BOX_GATE = re.compile(r"(?i)box|postfach|apartado|postale|postal|rural|\br\.?\s?[dr]\b")
 _POSTAL_GATE = re.compile(r",[^\n]*\d{3}|\d{3}[^\n]*,")
 _LOCAL_GATE = re.compile(r"\d{3}[-. ]\d{4}")
 
 
+# --- identifiers after any label, long digit runs, lower-case streets (round 5) --------------------
+# a code: letters, digits, "/", ".", "-", with a digit in it, and digit groups after it ("898 0034 5521");
+# a few capitals may lead it ("QQ 12 34 56 C")
+_TOKEN = r"(?:[A-Z]{1,4}\s(?=\d))?(?=[\w/.-]*\d)[A-Za-z0-9](?:[A-Za-z0-9/.-]*[A-Za-z0-9])?(?:\s\d{2,}(?![\w/]))*"
+NUMBER_LABEL = re.compile(r"(?i)\b(?P<label>[a-z][\w'-]*)\s+(?:number|no\.?|num|nr|#|id|card)(?:\s+(?:is|was))?"
+                          r"\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
+ACRONYM_LABEL = re.compile(r"\b(?P<label>[A-Z]{2,6})\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
+FORM_LABEL = re.compile(r"(?im)(?:^|[.;|/]\s)\s*(?P<label>[a-zà-ÿ][\w\s'-]{1,30}?)\s*:\s*(?P<id>" + _TOKEN + ")")
+# labels whose number is not an identifier of the patient (a phone is found as a phone; a room, a
+# dose or a step is not personal) and medical code systems
+_NOT_ID_LABELS = frozenset("""phone telephone tel mobile cell cellphone contact fax whatsapp landline home work office room
+bed ward floor page step level dose doses question option item version model lot batch cpt icd hcpcs ndc fda mri ct
+rx pain vas odi bmi bp hr""".split())
+LONG_DIGITS = re.compile(r"(?<!\d)(?<!\d[.,])\d{9,}(?!\d|[.,]\d)")  # not part of 1,234,567,890 or 12.3
+_FUNCTION = frozenset("""a an the and or but of to in on at for with by from my your his her our their this that
+these those it is are was were be am i we you he she they me him them round around every each per about""".split())
+_MEASURE = re.compile(r"(?i)(?:min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|months?|years?|times?|mg|ml|km|miles?|mile|"
+                      r"steps?|laps?|reps?|sets?|pills?|tablets?|kg|lbs?|cm|inch(?:es)?|feet|foot|ft|metres?|meters?|"
+                      r"levels?|injections?|shots?|sessions?|visits?|floors?|stairs?|flights?)$")
+_LOWER_STREET = (r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|court|ct|close|crescent|grove|park|walk|green|rise|"
+                 r"heights|view|terrace|place|way|gardens|square|estate|manor|meadows?|mews|row|hill|vale|wood|lawn")
+LOWER_STREET = re.compile(r"(?i)\b\d{1,5}[a-z]?\s+(?P<words>[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2})\s+(?:"
+                          + _LOWER_STREET + r")\b(?:\s*,\s*[a-z][\w'-]*(?:\s+[a-z0-9][\w'-]*){0,2}){1,4}")
+
+
+def _id_like(code: str, letters_too: int = 5) -> bool:
+    """Enough digits to identify someone: five, or four with letters ("ZAB1234"); not a year range,
+    a date or a decimal ("2019-2021", "12.5")."""
+    digits = _digits(code)
+    letters = sum(ch.isalpha() for ch in code)
+    if letters > digits + 4:
+        return False  # a word or an encoded string ("aWdub3JlIGFsbCBw..."), not a number
+    if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|(?:19|20)\d\d\s*-\s*(?:19|20)?\d\d|\d+\.\d+", code):
+        return False
+    return digits >= letters_too or (digits >= 4 and letters >= 1 and len(code.replace(" ", "")) >= 7)
+
+
+def labelled_ids(text: str) -> list[tuple[str, int, int]]:
+    """Codes after a label that says they are identifiers (see the module docstring)."""
+    out: list[tuple[str, int, int]] = []
+    for pattern, letters_too in ((NUMBER_LABEL, 5), (ACRONYM_LABEL, 99), (FORM_LABEL, 6)):
+        for m in pattern.finditer(text):
+            label = m.group("label").split()[-1].lower()
+            code = m.group("id")
+            if label in _NOT_ID_LABELS or _UNIT_AFTER.match(text, m.end("id")):
+                continue
+            if pattern is ACRONYM_LABEL and (_digits(code) < 4 or len(re.sub(r"\W", "", code)) < 7):
+                continue
+            if _id_like(code, letters_too):
+                out.append(("ID_NUMBER", m.start("id"), m.end("id")))
+    out += [("ID_NUMBER", m.start(), m.end()) for m in LONG_DIGITS.finditer(text)]
+    for m in LOWER_STREET.finditer(text):
+        words = m.group("words").lower().split()
+        if not any(w in _FUNCTION or _MEASURE.match(w) for w in words):
+            out.append(("ADDRESS", m.start(), m.end()))
+    return out
+
+
 def _digits(s: str) -> int:
-    return sum(ch.isdigit() for ch in s)
+    return sum(map(str.isdigit, s))
 
 
 def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     if _EMAIL_GATE.search(text):
         pos = 0
+        private: list[tuple[int, int]] = []
         while m := SPELT_EMAIL.search(text, pos):
             domain = _DOT_ONLY.sub(".", m.group("domain")).lower()
             # a plain email is Presidio's; "at home.com" is not spelt out; "me at jo dot li at
             # example dot org" first reads "jo.li" as the domain: not one, so look again a word on
-            if "@" not in m.group(0) and re.search(r"(?i)dot|[\[({<]at", m.group(0)) and is_domain(domain):
+            spelt = "@" not in m.group(0) and re.search(r"(?i)dot|[\[({<]at", m.group(0))
+            if spelt and is_domain(domain):
                 out.append(("EMAIL", m.start(), m.end()))
                 pos = m.end()
             else:
+                if spelt and re.search(r"\.[a-z]{2,24}$", domain) and (
+                        re.search(r"[\[({<]\s*at", m.group(0)) or re.search(r"(?i)\bdot\b", m.group("domain"))):
+                    private.append((m.start(), m.end()))  # a private or reserved domain ("lotusmail.example")
                 pos = m.start() + 1
-    if not any(ch.isdigit() for ch in text):
+        # kept when no address at a public domain covers it: an address is someone's, whatever its domain
+        out += [("EMAIL", s, e) for s, e in private if not any(k == "EMAIL" and a < e and s < b for k, a, b in out)]
+    if _SPOKEN_GATE.search(text):
+        out += [("PHONE", m.start(), m.end()) for m in SPOKEN_DIGITS.finditer(text)
+                if len(re.findall(r"(?i)zero|oh|o\b|one|two|three|four|five|six|seven|eight|nine", m.group(0))) >= 7]
+    if " at " in text and EMAIL_CUE.search(text):
+        out += [("EMAIL", m.start(), m.end()) for m in AT_EMAIL.finditer(text)
+                if is_domain(m.group(0).split()[-1]) or EMAIL_CUE.search(text, max(0, m.start() - 30), m.start())]
+    if not any(map(str.isdigit, text)):
         return out
     if _BOX_GATE.search(text):
         out += [("ADDRESS", m.start(), m.end()) for m in PO_BOX.finditer(text)]
@@ -136,6 +238,10 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
             out.append((kind, more.start("id"), more.end("id")))
             tail = more.end()
     out += [("MRN", m.start(), m.end()) for m in BARE_CODE.finditer(text)]
+    out += labelled_ids(text)
+    for m in PHONE_WORD.finditer(text):
+        if 8 <= _digits(m.group("id")) <= 13 and not _UNIT_AFTER.match(text, m.end("id")):
+            out.append(("PHONE", m.start("id"), m.end("id")))
     if _LOCAL_GATE.search(text):
         out += [("PHONE", m.start("id"), m.end("id")) for m in LOCAL_PHONE.finditer(text)]
     return out

@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ MEDICAL_WORDS = HERE / "medical_words.txt"
 ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
 NOT_NAMELESS = {"personal_details.jsonl"}  # pii_cases.yaml's texts, whose names are labelled there
-FEATURES_VERSION = "6"
+FEATURES_VERSION = "8"
 SEED = 14
 PLAIN_ZIPF = 5.0
 POSITIVE_WEIGHT = 2.0  # a name's word counts this many times a plain word in training
@@ -127,8 +128,12 @@ def _shape(word: str) -> str:
 
 
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return not before or before[-1] in ".!?\n:;\"(" or before.endswith(("—", "-"))
+    """Whether the word at ``start`` opens the text or follows a sentence's end, a colon, a bracket,
+    a quote or a dash (the mark before it, spaces skipped; scanned back, not sliced: long messages)."""
+    k = start - 1
+    while k >= 0 and text[k].isspace():
+        k -= 1
+    return k < 0 or text[k] in ".!?:;\"(—-"
 
 
 def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], str, int]:
@@ -169,7 +174,13 @@ def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Co
     after = text[tok.end:toks[i + 1].start] if i + 1 < len(toks) else text[tok.end:]
     pb = _punct(before)
     pa = _punct(after)
-    out += [f"pb={pb}", f"pa={pa}"]
+    out += [f"pb={pb}", f"pa={pa}", f"pbl={_punct(before[::-1])}"]  # pbl: the mark nearest the word ("... 0712. Orla")
+    if "\n" in before:
+        out.append("pb_newline")  # a word on a line of its own: a sign-off
+    if "\n" in after:
+        out.append("pa_newline")
+    if any(map(str.isdigit, before)):
+        out.append("pb_number")  # a number (a phone, a date) right before: a sign-off after one
     prev = toks[i - 1].text.lower() if i else "<s>"
     prev2 = toks[i - 2].text.lower() if i > 1 else "<s>"
     nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else "</s>"
@@ -219,7 +230,7 @@ class NameModel:
     corpus_sha256: str
 
     def probability(self, feats: Iterable[str]) -> float:
-        score = self.intercept + sum(self.weights.get(f, 0.0) for f in feats)
+        score = self.intercept + sum(map(self.weights.get, feats, repeat(0.0)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def save(self, path: Path = MODEL_FILE) -> None:

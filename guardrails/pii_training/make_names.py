@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -148,6 +149,49 @@ VI_GIVEN = "Hoa Lan Mai Hương Tuấn Dũng Hải Nam Linh Phương Anh Quân L
 VI_HELD_OUT = {"Nguyễn Thị Hoa", "Trần Văn Minh"}  # names of evaluation messages
 
 
+TIMES = "9am 9.30 10am 10:15 10.40 11am 11:30 noon 1pm 1.45 2pm 2:30 3pm 3.15 4pm 4:45 5pm 8:50".split()
+# ways patients use a body they are proud of: "my son is 15 and rows" is not "my son Rows"
+SPORTS = """rows swims boxes climbs skates surfs dances golfs fences sails skis lifts cycles races wrestles bowls hikes
+runs plays dives jumps trains sprints kayaks paddles rides""".split()
+STREETS = _list("""Oak Lane, Mill Road, Church Street, Station Road, Elm Avenue, Park Crescent, Victoria Terrace,
+Kingsway, Harbour View, Glen Close, Maple Drive, Rue des Lilas, Calle Mayor, Hauptstraße""")
+THINGS = _list("""rose hip oil, rose water, ivy extract, daisy cream, heather honey, amber beads, pearl barley,
+jasmine tea, lily balm, violet oil, ruby grapefruit, holly tea, sandy soil walks, iris drops, coral calcium, hope
+and patience, frank talk, grace notes music, dawn yoga, summer walks, sage tea, basil oil, myrtle oil""")
+SEASONS = "Summer Winter Autumn Spring Fall Harvest Christmas".split()
+WEATHER = "Sunny Rainy Cold Damp Frosty Stormy Windy Humid Grey Wet Hot Muggy Foggy Snowy".split()
+FRANKLY = "frank honest fair blunt clear sure safe perfectly honest brutally honest".split()
+BASE_VERBS = "drive be come pay bring sign call need wait stay pick collect help book ring".split()
+EMAIL_WORDS = """sunny backpain bluebird tiger moonlight oldfriend greenleaf happydays coffee mountain river seaside
+homeoffice garden rainbow lucky""".split()
+
+
+RARE = 0.15  # the share of invented names among first names and surnames
+SYLLABLES = """ka ko ki ta to ti na no ni ma mo mi ra ro ri la lo li sa so si ba bo bi da do di ga go gi ha ho hi ya yo
+ja jo ve vo wa we ze zo xa che chi sha shi tse tsu nga ngo mba ndu kwa oa ei ai ou ar el an en in on or is us ul
+ix oy au eth wyn dra bri lan mar tor vik sten berg holm dottir son sen ova escu ic ski oglu yan adze ushi
+""".split()
+
+
+def _phone(rng: random.Random) -> str:
+    def d(n: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(n))
+    return rng.choice([f"555 {d(3)} {d(4)}", f"07700 900{d(3)}", f"+44 7700 900 {d(3)}", f"+353 8{d(1)} 555 {d(4)}",
+                       f"(555) {d(3)}-{d(4)}", f"555.{d(3)}.{d(4)}", f"555{d(7)}", f"+1 555 {d(3)} {d(4)}",
+                       f"06 {d(4)} {d(4)}", f"+91 98{d(3)} {d(5)}", f"0{d(3)} {d(3)} {d(4)}"])
+
+
+def _email(rng: random.Random) -> str:
+    return f"{rng.choice(EMAIL_WORDS)}{rng.randint(1, 99)}@{rng.choice(['mail', 'inbox', 'post'])}.example"
+
+
+def _upper(rng: random.Random, text: str, names: list[str], p: float) -> tuple[str, list[str]]:
+    """Some type in capitals throughout."""
+    if rng.random() < p:
+        return text.upper(), [n.upper() for n in names]
+    return text, names
+
+
 def _lower(rng: random.Random, text: str, names: list[str], p: float) -> tuple[str, list[str]]:
     """Patients often write everything in lower case."""
     if rng.random() < p:
@@ -159,10 +203,16 @@ def main() -> None:
     rng = random.Random(SEED)
 
     def first() -> str:
-        return rng.choice(FIRST)
+        return rng.choice(FIRST) if rng.random() >= RARE else invented()
 
     def last() -> str:
-        return rng.choice(LAST)
+        return rng.choice(LAST) if rng.random() >= RARE else invented()
+
+    def invented() -> str:
+        """A name no list holds, from syllables: names the model has never seen (a word no
+        dictionary knows, of any length) are names too."""
+        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        return name[:1].upper() + name[1:]
 
     def full() -> str:
         return f"{first()} {rng.choice(LAST)}"
@@ -185,14 +235,21 @@ def main() -> None:
             i = out.index("{")
             j = out.index("}", i)
             slot = out[i + 1:j]
-            value = {"F": first, "N": full, "L": last, "I": initial, "V": vietnamese, "W": word_name}.get(slot)
+            makers: dict[str, Callable[[], str]] = {
+                "F": first, "N": full, "L": last, "I": initial, "V": vietnamese, "W": word_name,
+                "f": lambda: first().lower(), "w": lambda: word_name().lower(), "l": lambda: last().lower()}
+            value = makers.get(slot)
             if value is not None:
                 v = value()
                 names.append(v)
+            elif slot in ("PHONE", "EMAIL"):
+                v = _phone(rng) if slot == "PHONE" else _email(rng)
             else:
                 v = rng.choice({"REL": RELATIONS, "STAFF": STAFF, "MONTH": MONTHS, "DAY": DAYS, "DRUG": DRUGS,
                                 "PROC": PROCEDURES, "COND": CONDITIONS, "ORG": ORGS, "PLACE": PLACES,
-                                "INS": INSURERS, "HOL": HOLIDAYS, "VERB": VERBS, "JOB": JOBS,
+                                "INS": INSURERS, "HOL": HOLIDAYS, "VERB": VERBS, "JOB": JOBS, "TIME": TIMES,
+                                "SPORT": SPORTS, "BASE": BASE_VERBS, "SEASON": SEASONS, "WEATHER": WEATHER,
+                                "FRANK": FRANKLY, "STREET": STREETS, "THING": THINGS,
                                 "NUM": [str(n) for n in range(2, 90)]}[slot])
             out = out[:i] + v + out[j + 1:]
         return out, names
@@ -443,6 +500,183 @@ def main() -> None:
         "I hope to be walking normally by {MONTH} — is that possible?",
         "Will it be healed by {HOL}, or {MONTH} at the latest?",
     ]
+    # round 5: general kinds of phrasing the earlier templates lacked, each in several wordings
+    named_more = [
+        # a short first name after "it's" / "this is", then where it ends: from, again, a comma, a dash
+        "hey its {F} from the {TIME} slot, can someone tell the doctor i'm late",
+        "hi it's {F} from {DAY}, quick question about the dressing",
+        "its {F} again, the numbness is back in my left foot",
+        "this is {F} from the {TIME} appointment, could i come in earlier?",
+        "yo its {F}, any chance of moving my {PROC}?",
+        "hey it's {F}! got the letter, thank you",
+        "its {F} - the one with {COND} - did my scans arrive?",
+        "hiya its {F} from yesterday, forgot to ask about {DRUG}",
+        "morning, its {F}, still waiting on that call back",
+        "hey this is {F} i had the {PROC} on {DAY}, is bruising normal",
+        "it's {W} again, sorry! is the swelling normal after {PROC}?",
+        "hi, this is {W} from the {TIME} slot. Running ten minutes behind.",
+        "Its {W} here, I was the one asking about {ORG} yesterday.",
+        # a relative's name after a possessive and the relation, set off by commas
+        "hi its {F}'s {REL}, {F}. she can't get to her phone today",
+        "This is {F}'s {REL}, {F}, writing on her behalf about the {PROC}.",
+        "{F}'s {REL} here ({F}). Can I ask about his recovery?",
+        "hello, i'm {F}'s {REL}, {F}; he asked me to message you",
+        "Writing for my {REL}, {F}, who is not great with computers.",
+        "my {REL}, {W}, is the one booked in for {DAY}",
+        "It's about my {REL}, {F}. She's {NUM} and has {COND}.",
+        "hi, {REL} of {N} here, {F}. is it ok if i come in with her?",
+        # a first name signing off after a number, an address or a dash
+        "Can you call me back please? {PHONE}. {F}",
+        "My new mobile is {PHONE} — {F}",
+        "Running late for the {TIME}, sorry. {PHONE} - {F}",
+        "Need to move my {DAY} slot, can't make it. -- {F} ({N})",
+        "cant come {DAY} after all!! -- {F} ({N}) {PHONE}",
+        "Wrong number on my file, the right one is {PHONE}. {F}",
+        "Text me on {PHONE} when there's a cancellation — {F}",
+        "Please email {EMAIL} instead of calling. {F}",
+        "Any cancellations this week? {EMAIL} / {PHONE} / {F}",
+        "Best to ring after 5 on {PHONE}. Thanks {F}",
+        "is it ok to lift weights after the {PROC}? dm me on {PHONE} - {F}",
+        "I'll be there at {TIME}.\n{F}",
+        "Can I pay the rest on {DAY}?\n\n{F} ({REL} of the patient)",
+        "Is there parking for a wheelchair? — {F}, {PHONE}",
+        "Still sore after {NUM} days, is that ok? - {F} x",
+        # staff and others by first name: working today, ask for, did my intake, call them at
+        "is {F} working today? she helped me last time",
+        "Is {W} in today? She did my intake and knows my case.",
+        "is {F} on the front desk this {DAY}?",
+        "Is {W} working on {DAY}? I'd like to speak to her.",
+        "{F} did my intake and was lovely, please thank her.",
+        "{W} did my paperwork last time, can she do it again?",
+        "Can I ask for {F} when I arrive?",
+        "I'll ask for {W} at reception then.",
+        "{F} from the front desk told me to email this.",
+        "{W} at reception said to message here about the invoice.",
+        "{F} on the phone said the {PROC} was covered.",
+        "Please pass this on to {F} in billing.",
+        "Is {F} back from holiday yet?",
+        "{W} was my nurse last time, is she in on {DAY}?",
+        "Could {F} ring me back about the quote?",
+        "Please call {F} at {PHONE} about the bill.",
+        "You can reach {W} on {PHONE} after {TIME}.",
+        "Text {F} at {PHONE} with the time please.",
+        "Ask for {F} on {PHONE}, she has my power of attorney.",
+        "If I'm not in, leave a message with {W}.",
+        "Who is {F}? She left me a voicemail about {DAY}.",
+        "If I miss your call, my {REL} {F} picks up at {PHONE}.",
+        "My {REL} {F} answers the landline if I'm out.",
+        "when i don't pick up my {REL} {F} will, she's on {PHONE}",
+        # a surname changed, a former or maiden name
+        "Please update my record: surname changed from {L} to {L}-{L}.",
+        "My surname used to be {L}, it's {L} now.",
+        "Maiden name {L}, married name {L}; which one is on the file?",
+        "I was registered as {N} but I'm now {N}.",
+        "Could you change my last name from {L} to {L}? I got married.",
+        "Last name was {L}, now {L}-{L} after the wedding.",
+        "My old records may be under {L}, my name before I married.",
+        "Name change: {L} to {L}. First name {F} stays the same.",
+        "I'm {F} {L} (née {L}), do you need my marriage certificate?",
+        # a name after "name" in another language, a form's label
+        "Nome: {N}. Gostaria de marcar uma consulta.",
+        "Meu nome é {N} e tenho uma hérnia de disco.",
+        "Nombre: {N}. Quisiera una cita para el {PROC}.",
+        "Mi nombre es {N}, ¿aceptan {ORG}?",
+        "Naam: {N}. Ik wil graag een afspraak maken.",
+        "Mijn naam is {N}, ik heb {COND}.",
+        "Name/Nome: {N}. Data di nascita sul modulo.",
+        "Nome e cognome: {N}. Vorrei sapere il prezzo.",
+        "Nom : {L}, prénom : {F}. Je voudrais un rendez-vous.",
+        "Navn: {N}. Jeg har vondt i ryggen.",
+        "Imię i nazwisko: {N}. Czy przyjmujecie {ORG}?",
+        "Nombre y apellidos: {N}. Teléfono {PHONE}.",
+        "Vorname: {F}, Nachname: {L}. Ich habe {COND}.",
+        "email: {EMAIL} / tel {PHONE} / nome {F}",
+        "Voornaam {F}, achternaam {L}, telefoon {PHONE}.",
+        # a name, then an address or a number on the same line
+        "{N}, {NUM} {STREET}, {PLACE}. Please post the letter there.",
+        "Send the report to {N}, {NUM} {STREET}, {PLACE}, thanks.",
+        "my details: {f} {l}, {NUM} {STREET}, {PLACE}, can you update them",
+        "Patient {N}, {NUM} years old, {PHONE}.",
+        "Letter to Mrs {I}, {NUM} {STREET}, {PLACE} please.",
+        "name={N};phone={PHONE}",
+        # names in capitals, as a form or a shouted message
+        "MY NAME IS {N} AND I NEED A CALL BACK ABOUT THE {PROC}",
+        "NAME: {N}. PHONE: {PHONE}. PLEASE CALL",
+        "THIS IS {F}, CAN SOMEONE CALL ME, MY NUMBER IS {PHONE}",
+    ]
+    lower_named_more = [
+        "my {REL} {w} is the patient, i'm only booking for him",
+        "my {REL} {w} is booked in for {DAY}, can i come too",
+        "my {REL} {w} needs a consult for {COND}",
+        "my {REL} {w} has the appointment, not me",
+        "my {REL} {w} is {NUM} and has had {COND} for years",
+        "its {f} from the {TIME} slot, running late sorry",
+        "hey its {w} again, still sore",
+        "this is {f}, the {PROC} one from {DAY}",
+        "it's {f} here, can i bring my {REL}",
+        "{w} again! does the dressing stay on overnight",
+        "hi its {f}'s {REL}, {f}. she asked me to check the time",
+        "is {w} working today? she did my paperwork",
+        "ask for {w} at the front desk, she knows me",
+        "running late sorry {PHONE} - {f}",
+    ]
+    clean_more = [
+        "my {REL} is {NUM} and {SPORT} competitively, is the {PROC} safe for teens?",
+        "My {REL} {SPORT} most weekends; could that cause {COND}?",
+        "Can teenagers get the {PROC}? My {REL} {SPORT} at school.",
+        "my {REL} {SPORT} and {SPORT}, when can she go back to training",
+        "My {REL} will {BASE} on {DAY}, is that ok?",
+        "my {REL} will {BASE} me after the {PROC}",
+        "My {REL} can {BASE} the form if I can't.",
+        "Is {DRUG} working yet? It's day {NUM}.",
+        "Is the {ORG} portal working today? It won't load.",
+        "Is {PROC} working for anyone with {COND}?",
+        "Can I ask for a {PROC} at the front desk?",
+        "Who is covered under {INS}?",
+        "Hope this makes sense: my {COND} is worse at night.",
+        "Summer is when my back is at its worst, any advice?",
+        "Faith in the {PROC} is low after {NUM} failed attempts.",
+        "My number changed, the new one is {PHONE}. Thanks!",
+        "Call me on {PHONE}. Evenings are best.",
+        "Best number is {PHONE} (landline).",
+        "Please ring {PHONE} — mornings only.",
+        "The office number is {PHONE}. Urgent please.",
+        "My email is {EMAIL}. Cheers.",
+        "Surname on the form is spelt wrong, can I fix it online?",
+        "Do I need my maiden name on the {ORG} claim?",
+        "Nome do plano: {INS}. Cobre o {PROC}?",
+        "IS THE {PROC} COVERED BY {INS}? PLEASE CALL {PHONE}",
+        "I HAVE {COND} AND NEED AN APPOINTMENT ON {DAY}",
+        "CAN I TAKE {DRUG} BEFORE THE {PROC}?",
+        # modal verbs that are names too, opening a question
+        "May I ask who does the {PROC} on {DAY}s?",
+        "May I ask how long the {PROC} takes with {COND}?",
+        "May we both come in on {DAY}? My {REL} has questions too.",
+        "May I pay the {ORG} excess on the day?",
+        "Will I still need {DRUG} after the {PROC}?",
+        "Will my {REL} be allowed in the recovery room?",
+        # a question that opens on an organisation, as a staff member's name would
+        "Is Valor Spine's {PROC} different from the one at {ORG}?",
+        "Is {INS}'s cover for the {PROC} enough on its own?",
+        "Is {ORG} working with you on the {PROC} trial?",
+        # the ordinary words that names are, as the things they name
+        "Is it ok to put {THING} on the scar once it heals?",
+        "can i use {THING} after the {PROC} or should i wait",
+        "My {REL} swears by {THING} for {COND}, any truth in it?",
+        "Would {THING} interact with {DRUG}?",
+        # places after "from" and "to", seasons and weather opening a sentence, "to be frank"
+        "Can I fly from {PLACE} to {PLACE} {NUM} days after the {PROC}?",
+        "I'm driving to {PLACE} the next day, is that too soon?",
+        "Is it ok to take the train to {PLACE} after the {PROC}?",
+        "We move from {PLACE} to {PLACE} in {MONTH}, can I transfer my care?",
+        "Would a trip to {PLACE} the week after be ok?",
+        "{SEASON} suits me best for time off, when should I book?",
+        "{SEASON} is when my {COND} flares up, why is that?",
+        "{WEATHER} days make my back stiffer, is that a real thing?",
+        "{WEATHER} weather always makes the ache worse.",
+        "To be {FRANK}, I'm nervous about the {PROC}.",
+        "to be {FRANK} i don't trust surgeons much, what does the {PROC} involve?",
+    ]
     lines: list[dict[str, object]] = []
     for template in named:
         for _ in range(22):
@@ -466,6 +700,22 @@ def main() -> None:
         for _ in range(8):
             text, names = fill(template)
             text, names = _lower(rng, text, names, 0.2)
+            lines.append({"text": text, "names": names})
+    for template in named_more:
+        for _ in range(16):
+            text, names = fill(template)
+            text, names = _lower(rng, text, names, 0.3)
+            text, names = _upper(rng, text, names, 0.06)
+            lines.append({"text": text, "names": names})
+    for template in lower_named_more:
+        for _ in range(15 if "{w}" not in template else 25):
+            text, names = fill(template)
+            lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
+    for template in clean_more:
+        for _ in range(12):
+            text, names = fill(template)
+            text, names = _lower(rng, text, names, 0.3)
+            text, names = _upper(rng, text, names, 0.06)
             lines.append({"text": text, "names": names})
     seen: set[str] = set()
     with OUT.open("w", encoding="utf-8") as out:

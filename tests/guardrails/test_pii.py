@@ -60,6 +60,47 @@ def test_clinic_questions_are_left_alone(detector: PiiDetector, text: str) -> No
     assert detector.redact(text) == text
 
 
+@pytest.mark.parametrize(("text", "secrets"), [
+    # an identifier after a label of a scheme no list names: "<word> number/no./card", an acronym
+    ("my KVNR number is A123456780, is the injection covered?", ["A123456780"]),
+    ("ghana nhis no: 14-7730-2291 for the booking please", ["14-7730-2291"]),
+    ("Resending: Tamati Rangi, NHI QRT4821, Wellington", ["QRT4821"]),
+    ("the clinic reference was 2023/ORTHO/44812 on the letter", ["2023/ORTHO/44812"]),
+    # a form label before a long number, and a long run of digits on its own
+    ("Numero tessera: 80380000500099911122. Quando posso prenotare?", ["80380000500099911122"]),
+    ("please use 448210937715 for the claim", ["448210937715"]),
+    # a code shaped like one found by its label is another of the same kind
+    ("Our member IDs are MX7712093 (me) and MX7712094 (my son).", ["MX7712093", "MX7712094"]),
+    ("his chart no is 0045512 and mine 0045519", ["0045512", "0045519"]),
+    # addresses: rural delivery, and a street typed in lower case
+    ("post it to Rural Delivery 7, Ruawai 0592 please", ["Rural Delivery 7", "Ruawai 0592"]),
+    ("i live at 22 cherrywood heights, blanchardstown, dublin 15", ["22 cherrywood heights", "blanchardstown"]),
+    # a spelt-out email at a private domain; a date of birth typed with spaces
+    ("write to p.okafor(at)riverclinic.example about it", ["p.okafor(at)riverclinic.example"]),
+    ("i'm 38, dob 3 9 88, can i still have it?", ["3 9 88"]),
+    # a phone number said into voice typing; a record number in parts at the end of a list
+    ("ring me on oh two oh, seven nine four six, one one eight three", ["seven nine four six", "one one eight three"]),
+    ("my refs are REF-30118, REF-30452 and 2024/PT/5521", ["REF-30118", "REF-30452", "2024/PT/5521"]),
+    ("tarjeta sanitaria 12345678901234567890, email after", ["12345678901234567890"]),
+])
+def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, text: str, secrets: list[str]) -> None:
+    redacted = detector.redact(text)
+    assert all(secret not in redacted for secret in secrets), redacted
+
+
+@pytest.mark.parametrize("text", [
+    "Is CPT 64479 the code for this injection? My ICD-10 is M51.36",
+    "The room number 204 is upstairs, right? Step 3 of the leaflet says to fast",
+    "I walk 2 miles round the park, then rest, then do 10 reps of the stretches",
+    "Pain went from 8/10 to 3/10 in 2019-2021 and I take 12.5 mg twice a day",
+    "Which dose number is next: the 2nd, after 6 weeks? My MRI shows L4/L5 and T12",
+    "Question 3: is the fibrin made from 100% human plasma?",
+    "My HbA1c is 6.8 and my eGFR 72. I lifted 120 kg. Does the way I lift matter?",
+])
+def test_numbers_that_identify_no_one_are_left_alone(detector: PiiDetector, text: str) -> None:
+    assert detector.redact(text) == text
+
+
 def test_erase_removes_identifiers_without_leaving_tags(detector: PiiDetector) -> None:
     erased = detector.erase("Hi I'm Wojciech Zielinski, 0161 496 0753, does the injection hurt?")
     assert "Zielinski" not in erased and "496" not in erased and "[" not in erased
@@ -128,3 +169,18 @@ def _shared() -> PiiDetector:
     if not _DETECTOR:
         _DETECTOR.append(PiiDetector(extra_words=["Valor"]))
     return _DETECTOR[0]
+
+
+def test_each_recognisers_hint_is_necessary_for_its_patterns(detector: PiiDetector) -> None:
+    """A recogniser runs only on a text its cheap hint accepts (pii._HINTS): on every message of the
+    corpora, no pattern of it may match a text its hint refuses (the hint would hide a finding)."""
+    texts = [str(c["text"]) for path in [ROOT / "guardrails" / "pii_cases.yaml", *sorted((ROOT / "evals" / "pii").glob("*.yaml"))]
+             for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+    texts += ["ref 4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32", "2024-03-05T10:00:00Z", "12-JAN-24", "JAN-24",
+              "9XX-78-1234", "1EG4-TE5-MK73", "AB 12 34 56 C", "1234 5678 9012", "ABCPE1234F", "12345678Z", "X1234567L",
+              "RSSMRA85T10A562S", "SW1A 1AA", "GIR 0AA", "192.168.0.1", "fe80::1", "www.example.com", "485 777 3456"]
+    refused = []
+    for recogniser, needs in detector.warm_up():
+        hint, patterns = needs[0], needs[1:]
+        refused += [(type(recogniser).__name__, t) for t in texts if not hint.search(t) and any(p.search(t) for p in patterns)]
+    assert not refused, refused[:5]
