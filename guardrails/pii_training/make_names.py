@@ -620,6 +620,60 @@ def main() -> None:
         "ask for {w} at the front desk, she knows me",
         "running late sorry {PHONE} - {f}",
     ]
+    # round 6: names after "I am" / "my name is" in other languages, a name opening a message before a
+    # comma and a number or label, and (below) clinic questions in other languages with no name at all
+    named_foreign = [
+        "Selamat pagi, saya {N}, apakah bisa konsultasi minggu depan?",
+        "Dobrý den, jsem {N}, mám bolesti zad. Can I book?",
+        "Bună ziua, sunt {N}, am o întrebare despre injecție.",
+        "Dzień dobry, nazywam się {N}. Czy mogę umówić wizytę?",
+        "Hej, jag heter {N} och jag har ont i ryggen.",
+        "Hei, jeg heter {N}, kan jeg bestille time?",
+        "Goedemiddag, ik heet {N}, is er plek op {DAY}?",
+        "Olá, me chamo {N} e tenho dor nas costas há meses.",
+        "Bom dia, meu nome é {N}, quanto tempo dura a recuperação?",
+        "Merhaba, benim adım {N}, randevu almak istiyorum.",
+        "Hyvää päivää, nimeni on {N}. Can I come on {DAY}?",
+        "Buenas tardes, le habla {N}, quisiera una cita.",
+        "Buenas, habla {N}, tengo una hernia discal.",
+        "Bonjour, je suis {N} et j'ai une question sur l'injection.",
+        "Guten Tag, ich bin {N} und habe Rückenschmerzen seit {MONTH}.",
+        "Xin chào, tôi là {N}, tôi bị đau lưng.",
+        "Magandang araw po, ako si {N}. May tanong po ako.",
+        "mera naam {N} hai, back pain since {MONTH}",
+        "{N}, tel. {PHONE}. Bitte rufen Sie mich an.",
+        "{N}, {NUM}, bad back since {MONTH}. Can you help?",
+        "{N}, phone {PHONE}, question about the {PROC}.",
+        "{N} - {NUM} years old - is the {PROC} for me?",
+        "{N}, mob {PHONE}, please call after {TIME}",
+    ]
+    clean_foreign = [
+        "Nehmen Sie noch neue Patienten an, auch aus {PLACE}?",
+        "Wie lange dauert die Erholung nach der Injektion?",
+        "Brauche ich eine Überweisung vom Hausarzt für den Termin?",
+        "Übernimmt die Krankenkasse die Kosten der Behandlung?",
+        "Kann ich nach der Spritze mit dem Auto fahren?",
+        "Est-ce que l'injection est douloureuse ?",
+        "Combien de temps dure la récupération après la procédure ?",
+        "Faut-il arrêter les anticoagulants avant l'injection ?",
+        "¿Cuánto tiempo dura la recuperación después de la inyección?",
+        "¿Aceptan pacientes de {PLACE}? Tengo una fisura anular.",
+        "¿Necesito una resonancia magnética reciente para la consulta?",
+        "Quanto tempo demora a recuperação depois da injeção?",
+        "Posso voltar ao trabalho na Segunda-feira depois do procedimento?",
+        "Quanto dura il recupero dopo l'iniezione di fibrina?",
+        "Hoe lang duurt het herstel na de injectie?",
+        "Czy zabieg jest bolesny? Mam przepuklinę dysku.",
+        "Apakah prosedur ini sakit? Berapa lama pemulihannya?",
+        "Kolik trvá zotavení po injekci?",
+        "Cât durează recuperarea după injecție?",
+        "Sommer ist meine ruhigste Zeit, wann soll ich buchen?",
+        "{SEASON} gets hectic at my job; would {NUM} weeks off be enough?",
+        "{SEASON} is the quietest time at work, so can I book then?",
+        "This is probably silly, but does the {PROC} leave a scar?",
+        "Sorry if this is a dumb question, but is {DRUG} ok before the {PROC}?",
+        "HbA1c came back at {NUM} in {MONTH}; does that delay the {PROC}?",
+    ]
     clean_more = [
         "my {REL} is {NUM} and {SPORT} competitively, is the {PROC} safe for teens?",
         "My {REL} {SPORT} most weekends; could that cause {COND}?",
@@ -711,6 +765,16 @@ def main() -> None:
         for _ in range(15 if "{w}" not in template else 25):
             text, names = fill(template)
             lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
+    for template in named_foreign:
+        for _ in range(14):
+            text, names = fill(template)
+            text, names = _lower(rng, text, names, 0.2)
+            lines.append({"text": text, "names": names})
+    for template in clean_foreign:
+        for _ in range(8):
+            text, names = fill(template)
+            text, names = _lower(rng, text, names, 0.15)
+            lines.append({"text": text, "names": names})
     for template in clean_more:
         for _ in range(12):
             text, names = fill(template)
