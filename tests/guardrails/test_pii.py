@@ -4,6 +4,7 @@ floor on the corpus so a change that loses recall fails here before the benchmar
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,18 @@ def test_each_recognisers_hint_is_necessary_for_its_patterns(detector: PiiDetect
         hint, patterns = needs[0], needs[1:]
         refused += [(type(recogniser).__name__, t) for t in texts if not hint.search(t) and any(p.search(t) for p in patterns)]
     assert not refused, refused[:5]
+
+
+def test_lower_case_twins_find_what_their_patterns_find() -> None:
+    """CUES and DATE_WORDS scan the lower-cased text (guardrails.pii._lower_iter): on every message of the
+    corpora, the twin finds the same spans and cue kinds as the case-insensitive pattern."""
+    from guardrails import pii
+
+    texts = [str(c["text"]) for path in [ROOT / "guardrails" / "pii_cases.yaml", *sorted((ROOT / "evals" / "pii").glob("*.yaml"))]
+             for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+    texts += ["Thanks, Ann", "IT'S MARIA HERE", "- Jo", "Regards,\nTOM", "on the 3rd of MAY 1961", "TUES 11/18"]
+    for text in texts:
+        for pattern, twin in ((pii.CUES, pii.CUES_LOWER), (pii.DATE_WORDS, pii.DATE_WORDS_LOWER)):
+            def key(m: re.Match[str]) -> tuple[tuple[int, int], tuple[bool, ...]]:
+                return m.span(), tuple(g is not None for g in m.groups())
+            assert [key(m) for m in pattern.finditer(text)] == [key(m) for m in pii._lower_iter(pattern, twin, text)], text
