@@ -97,12 +97,12 @@ _PHONE_WORDS = (r"(?:call|ring|text|phone|tel|cell|cel|mobile|mob|landline|line|
 # A local number (no area code: 7 digits, "555-0148") after a phone word: phonenumbers needs the
 # whole national number to match, and 6-7 bare digits elsewhere are counts, doses and prices.
 LOCAL_PHONE = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
-                         r"(?:[\s,]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#]?\s*"
+                         r"(?:[\s,|]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#|]?\s*"
                          r"(?P<id>(?<!\d)\d{3}[-. ]\d{4}(?![\d-]))")
 # A number after a phone word, in any country's grouping ("cell 0803 555 1234", "whatsapp 0917 555
 # 0142"): phonenumbers knows the regions in pii.PHONE_REGIONS; after the word, any 8-13 digits will do.
 PHONE_WORD = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
-                        r"(?:[\s,]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#.]?\s*"
+                        r"(?:[\s,|]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#.|]?\s*"
                         r"(?P<id>\+?\(?\d[\d\s().\-\u2010-\u2015]{6,20}\d)")
 # An email written "jo.smith at example.com" (only the "@" spelt out), after a word that says it
 # is one: without it, "at home.com" or "at clinic.org" reads as a place.
@@ -114,6 +114,12 @@ AT_EMAIL = re.compile(r"(?i)\b[a-z0-9][a-z0-9._+-]*\s+at\s+[a-z0-9-]+(?:\.[a-z0-
 _DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple)"
 SPOKEN_DIGITS = re.compile(r"(?i)\b" + _DIGIT_WORD + r"(?:[\s,.-]+" + _DIGIT_WORD + r"){6,}\b")
 _SPOKEN_GATE = re.compile(r"(?i)\b(?:five|seven|nine|oh|zero)\b.*\b(?:one|two|three|four|six|eight|oh|zero)\b")
+
+# A street led by its street word and a house number, with no postcode (Latin America, South-East
+# Asia): "Calle 85 # 11-53", "Av. Providencia 1234, depto 56", "Jl. Sudirman No. 45".
+LEAD_STREET = re.compile(r"(?i)\b(?:calle|carrera|cra\.|avenida|av\.|rua|travessa|jl\.|jalan|jr\.|pasaje|psje\.)\s+"
+                         r"[^\d,\n?!]{0,30}?\d{1,5}[a-z]?(?:\s*(?:#|n[oº°]\.?)\s*\d{1,5}(?:-\d{1,4})?)?"
+                         r"(?:,\s*(?:depto|dpto|apto|apt|piso|casa|bloco|unit)\.?\s*\w+)?")
 
 # an identifier shape on its own: capital letters then six or more digits, or the reverse
 BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|\d{6,10}-?[A-Z]{1,4})\b")
@@ -219,6 +225,8 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
         return out
     if _BOX_GATE.search(text):
         out += [("ADDRESS", m.start(), m.end()) for m in PO_BOX.finditer(text)]
+    out += [("ADDRESS", m.start(), m.end()) for m in LEAD_STREET.finditer(text)
+            if not _MEASURE.match((text[m.end():].split() or [""])[0])]  # "Avenida news 24 hours ago" is not one
     if _POSTAL_GATE.search(text):
         out += [("ADDRESS", m.start(), m.end()) for m in POSTAL_LINE.finditer(text)]
         out += [("ADDRESS", m.start(), m.end()) for m in STREET_FIRST.finditer(text)]

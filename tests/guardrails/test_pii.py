@@ -83,6 +83,9 @@ def test_clinic_questions_are_left_alone(detector: PiiDetector, text: str) -> No
     ("ring me on oh two oh, seven nine four six, one one eight three", ["seven nine four six", "one one eight three"]),
     ("my refs are REF-30118, REF-30452 and 2024/PT/5521", ["REF-30118", "REF-30452", "2024/PT/5521"]),
     ("tarjeta sanitaria 12345678901234567890, email after", ["12345678901234567890"]),
+    # a street led by its street word, no postcode; a local number in a pasted table
+    ("vivo en Carrera 7 # 45-12, apto 301, Medellín", ["Carrera 7 # 45-12"]),
+    ("| Tel | 555 0187 | Email | - |", ["555 0187"]),
 ])
 def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, text: str, secrets: list[str]) -> None:
     redacted = detector.redact(text)
@@ -97,6 +100,7 @@ def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, t
     "Which dose number is next: the 2nd, after 6 weeks? My MRI shows L4/L5 and T12",
     "Question 3: is the fibrin made from 100% human plasma?",
     "My HbA1c is 6.8 and my eGFR 72. I lifted 120 kg. Does the way I lift matter?",
+    "I read about the injection on an avenida travel blog 3 weeks ago, is it new?",
 ])
 def test_numbers_that_identify_no_one_are_left_alone(detector: PiiDetector, text: str) -> None:
     assert detector.redact(text) == text
