@@ -28,9 +28,12 @@ chat: $(STAMP)
 
 # The default run (lint, types, every test not marked slow): a few minutes. `make test-slow` runs the
 # rest (real servers, browsers, Postgres, Redis, fuzzing: ~15 min); CI runs both.
+# The classifier is trained (or loaded by its corpus hash) before the tests, not inside the first
+# test that needs it: on a fresh clone training takes minutes, longer than a test's timeout.
 test: $(STAMP) $(BROWSER_STAMP) $(SERVICES_STAMP)
 	$(BIN)/ruff check core cli assistant knowledge guardrails ui evals benchmarks tests
 	$(BIN)/mypy
+	$(BIN)/faq train --quiet
 	$(BIN)/python -m pytest -m "not slow" --durations=20
 
 test-slow: $(STAMP) $(BROWSER_STAMP) $(SERVICES_STAMP)
