@@ -168,11 +168,11 @@ CUES = re.compile(
     r"(?P<sign>\b(?:regards|thanks|thank\s+you|cheers|best|sincerely|love|warmly|kind\s+regards|best\s+wishes|"
     r"many\s+thanks|thanks\s+a\s+million|thx|ta)\s*[,!.—–-]+|(?:^|\s)[-—–]\s*(?=\w+\W*$|\w+\s+\w+\W*$|[A-Z]\w+\s*[.,(])|"
     r"\bsigned)"
-    r"|(?P<strong>\b(?:my|his|her|our|their)\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur|given\s+|family\s+)?name\s*[:\-/=]?|"
-    r"\bpatient\s*[:\-]|\bdear|\b(?:nome|nombre|naam|nom|navn|namn|nimi|imi[eę]|nazwisko|nume|vorname|nachname|apellidos?|cognome|sobrenome|"
+    r"|(?P<strong>\b(?:my|his|her|our|their)\s+name\s+is|\bmy\s+name's|\bname\s+is|\b(?:first\s+|last\s+|full\s+|sur|given\s+|family\s+)?name\s*[:\-/=|]?|"
+    r"\bpatient\s*[:\-|]|\bdear|\b(?:nome|nombre|naam|nom|navn|namn|nimi|imi[eę]|nazwisko|nume|vorname|nachname|apellidos?|cognome|sobrenome|"
     r"achternaam|voornaam|pr[eé]nom)\b\s*[:\-]?|\bme\s+llamo|\bsoy|\bik\s+ben|\bmi\s+chiamo|\bsono|\bje\s+m'appelle|"
     r"\bich\s+hei(?:ß|ss)e|\bchamo-me|\bsou\s+(?:o|a)|\bjmenuji\s+se|\bmein\s+name\s+ist|\bmi\s+nombre\s+es|"
-    r"\bnama\s+saya|\bm[aă]\s+numesc|\bnazywam\s+si[eę]|\bjag\s+heter|\bjeg\s+he(?:te|dde)r|\bik\s+heet|\bme\s+chamo|"
+    r"\bse\s+(?:llama|chama)|\bs'appelle|\bsi\s+chiama|\b(?:er|sie)\s+hei(?:ß|ss)t|\bnama\s+saya|\bm[aă]\s+numesc|\bnazywam\s+si[eę]|\bjag\s+heter|\bjeg\s+he(?:te|dde)r|\bik\s+heet|\bme\s+chamo|"
     r"\bmeu\s+nome\s+[eé]|\bbenim\s+ad[ıi]m|\bnimeni\s+on|\bt[eê]n\s+t[oô]i\s+l[aà]|\bmera\s+naam|\bako\s+si|\bcontact\s*:|\bit\s*'?\s*s(?=\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*(?:[,.!]|here|from|$))|"
     r"\b(?:dr|mr|mrs|ms|miss|mx|prof|nurse|sister|smt|shri)\b\.?|\b(?:my|his|her|our|their|[a-z]+['’]s)\s+(?:wife|husband|partner|son|daughter|"
     r"mother|mom|mum|father|dad|brother|sister|friend|boyfriend|girlfriend|bf|gf|fiancée?|nan|nana|gran|granny|"
@@ -180,11 +180,14 @@ CUES = re.compile(
     r"neighbou?r|carer|physio|gp|doctor|surgeon|therapist|girl|boy|baby|child|kid|in-laws?|father-in-law|"
     r"mother-in-law|brother-in-law|sister-in-law|grandson|granddaughter|stepdad|stepmum|stepmom|stepson|stepdaughter|"
     r"nani|nana|dadi|mama|papa|buddy|mate|pal|bestie|hubby|missus|flatmate|roommate|housemate|godmother|godfather|"
-    r"stepbrother|stepsister|twin|fianc[ée]e?)\b(?:'s)?,?|\b(?:ask(?:ed|ing)?\s+for|"
+    r"stepbrother|stepsister|twin|fianc[ée]e?|son-in-law|daughter-in-law)\b(?!-in-law)(?:'s)?,?|"
+    r"\b(?:ma|mon|mi|minha|meu|meine?|mia|mio|mijn)\s+(?:femme|mari|fille|fils|m[eè]re|p[eè]re|esposa|esposo|marido|"
+    r"hija|hijo|madre|padre|mam[aá]|pap[aá]|filha|filho|m[aã]e|pai|frau|mann|tochter|sohn|mutter|vater|moglie|"
+    r"marito|figlia|figlio|vrouw|man)\b,?|\b(?:ask(?:ed|ing)?\s+for|"
     r"speak\s+to|spoke\s+(?:to|with)|talk(?:ed)?\s+to|referred\s+by)\b)"
     r"|(?P<weak>\b(?:i\s*'?\s*m|i\s+am|this\s+is|it\s*'?\s*s|its|hi|hello|hey|hiya|hola|bonjour|hallo|moin|ciao|"
     # "I am" / "this is" / "speaking" in the other languages patients here write
-    r"saya|jsem|sunt|jestem|je\s+suis|ich\s+bin|jag\s+[äa]r|jeg\s+er|eu\s+sou|(?:le\s+)?habla|aqu[ií]\s+habla|t[oô]i\s+l[aà]|"
+    r"she\s*'?\s*s|he\s*'?\s*s|she\s+is|he\s+is|h[äa]r\s+[äa]r|saya|jsem|sunt|jestem|je\s+suis|ich\s+bin|jag\s+[äa]r|jeg\s+er|eu\s+sou|(?:le\s+)?habla|aqu[ií]\s+habla|t[oô]i\s+l[aà]|"
     r"yo)\b,?)",
     re.IGNORECASE)
 # CUES and DATE_WORDS run on the lower-cased text: Python's re scans a case-insensitive alternation of

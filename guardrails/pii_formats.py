@@ -72,7 +72,7 @@ PO_BOX = re.compile(r"(?i:\b(?:p\.?\s?o\.?\s*box|post\s+office\s+box|rural\s+(?:
                     r"(?:(?i:,?\s+[a-z][\w'.-]*(?:\s[a-z][\w'.-]*){0,2},?\s+(?:[a-z]{2,3}\s+)?\d{4,5}(?:-\d{4})?)"
                     r"|,\s*" + _TOWN + r"(?:,?\s+(?:[A-Z]{2}\s+)?(?:" + _POSTCODE_AFTER_TOWN + r"|\d{4}\b))?)?")
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
-_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
+_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+(?:dot|punkt|ponto|punto|point)\s+|\.)"
 SPELT_EMAIL = re.compile(r"(?i)\b(?P<local>[a-z0-9_+-]+(?:(?:" + _DOT + r"|\s+(?:underscore|dash|hyphen)\s+)"
                          r"[a-z0-9_+-]+)*)" + _AT +
                          r"(?P<domain>[a-z0-9-]+(?:" + _DOT + r"[a-z0-9-]+)+)\b")
@@ -122,12 +122,12 @@ LEAD_STREET = re.compile(r"(?i)\b(?:calle|carrera|cra\.|avenida|av\.|rua|travess
                          r"(?:,\s*(?:depto|dpto|apto|apt|piso|casa|bloco|unit)\.?\s*\w+)?")
 
 # an identifier shape on its own: capital letters then six or more digits, or the reverse
-BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|\d{6,10}-?[A-Z]{1,4})\b")
+BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|[A-Z]{2,5}-\d{5}|\d{6,10}-?[A-Z]{1,4})\b")
 
 
 # cheap tests of what each format needs, so most messages skip its pattern: "dot" or a bracketed
 # "at"; a box word; a comma with a 3+ digit run after it (a postcode); a 3-4 digit local number
-_EMAIL_GATE = re.compile(r"(?i)\bdot\b|[\[({<]\s*at\s*[\])}>]")
+_EMAIL_GATE = re.compile(r"(?i)\b(?:dot|punkt|ponto|punto|point)\b|[\[({<]\s*at\s*[\])}>]")
 _BOX_GATE = re.compile(r"(?i)box|postfach|apartado|postale|postal|rural|\br\.?\s?[dr]\b")
 _POSTAL_GATE = re.compile(r",[^\n]*\d{3}|\d{3}[^\n]*,")
 _LOCAL_GATE = re.compile(r"\d{3}[-. ]\d{4}")
@@ -139,7 +139,10 @@ _LOCAL_GATE = re.compile(r"\d{3}[-. ]\d{4}")
 _TOKEN = r"(?:[A-Z]{1,4}\s(?=\d))?(?=[\w/.-]*\d)[A-Za-z0-9](?:[A-Za-z0-9/.-]*[A-Za-z0-9])?(?:\s\d{2,}(?![\w/]))*"
 NUMBER_LABEL = re.compile(r"(?i)\b(?P<label>[a-z][\w'-]*)\s+(?:number|no\.?|num|nr|#|id|card)(?:\s+(?:is|was))?"
                           r"\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
-ACRONYM_LABEL = re.compile(r"\b(?P<label>[A-Z]{2,6})\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
+ACRONYM_LABEL = re.compile(r"\b(?P<label>[A-Z]{2,6})(?:\s+(?:is|was|=))?\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
+# a compound word that says "number" ("Versichertennummer", "Pasientnummer", "número de historia")
+COMPOUND_LABEL = re.compile(r"(?i)\b(?P<label>\w{3,}(?:nummer|nr|numero|número|numéro))(?:\s+(?:de|da|do|del)\s+\w+(?:\s+\w+)?)?"
+                            r"(?:\s+(?:is|ist|es|é|est|er|är|on|was))?\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
 FORM_LABEL = re.compile(r"(?im)(?:^|[.;|/]\s)\s*(?P<label>[a-zà-ÿ][\w\s'-]{1,30}?)\s*:\s*(?P<id>" + _TOKEN + ")")
 # labels whose number is not an identifier of the patient (a phone is found as a phone; a room, a
 # dose or a step is not personal) and medical code systems
@@ -173,7 +176,7 @@ def _id_like(code: str, letters_too: int = 5) -> bool:
 def labelled_ids(text: str) -> list[tuple[str, int, int]]:
     """Codes after a label that says they are identifiers (see the module docstring)."""
     out: list[tuple[str, int, int]] = []
-    for pattern, letters_too in ((NUMBER_LABEL, 5), (ACRONYM_LABEL, 99), (FORM_LABEL, 6)):
+    for pattern, letters_too in ((NUMBER_LABEL, 5), (ACRONYM_LABEL, 99), (FORM_LABEL, 6), (COMPOUND_LABEL, 5)):
         for m in pattern.finditer(text):
             label = m.group("label").split()[-1].lower()
             code = m.group("id")
@@ -204,13 +207,13 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
             domain = _DOT_ONLY.sub(".", m.group("domain")).lower()
             # a plain email is Presidio's; "at home.com" is not spelt out; "me at jo dot li at
             # example dot org" first reads "jo.li" as the domain: not one, so look again a word on
-            spelt = "@" not in m.group(0) and re.search(r"(?i)dot|[\[({<]at", m.group(0))
+            spelt = "@" not in m.group(0) and re.search(r"(?i)dot|punkt|ponto|punto|point|[\[({<]at", m.group(0))
             if spelt and is_domain(domain):
                 out.append(("EMAIL", m.start(), m.end()))
                 pos = m.end()
             else:
                 if spelt and re.search(r"\.[a-z]{2,24}$", domain) and (
-                        re.search(r"[\[({<]\s*at", m.group(0)) or re.search(r"(?i)\bdot\b", m.group("domain"))):
+                        re.search(r"[\[({<]\s*at", m.group(0)) or re.search(r"(?i)\b(?:dot|punkt|ponto|punto|point)\b", m.group("domain"))):
                     private.append((m.start(), m.end()))  # a private or reserved domain ("lotusmail.example")
                 pos = m.start() + 1
         # kept when no address at a public domain covers it: an address is someone's, whatever its domain
@@ -232,7 +235,8 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
         out += [("ADDRESS", m.start(), m.end()) for m in STREET_FIRST.finditer(text)]
     for word in RECORD_WORD.finditer(text):
         window = text[word.end():word.end() + _WINDOW]
-        stop = re.search(r"(?<!\bno)(?<!\bNo)(?<!\bNO)(?<!\bnr)(?<!\bref)[.?!](?:\s|$)|\n", window)
+        stop = re.search(r"(?<!\bno)(?<!\bNo)(?<!\bNO)(?<!\bnr)(?<!\bref)(?<!\b[Ss]t)(?<!\b[Dd]r)(?<!\b[Mm]t)[.?!](?:\s|$)|\n",
+                         window)  # not at "no.", "ref.", "St.", "Dr.": "my mrn at st. olaf's is SO-448-2210"
         window = window[:stop.start()] if stop else window
         code = CODE.search(window)
         if code is None or _digits(code.group(0)) < 5 or _UNIT_AFTER.match(window[code.end():]):

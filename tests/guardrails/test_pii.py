@@ -86,6 +86,12 @@ def test_clinic_questions_are_left_alone(detector: PiiDetector, text: str) -> No
     # a street led by its street word, no postcode; a local number in a pasted table
     ("vivo en Carrera 7 # 45-12, apto 301, Medellín", ["Carrera 7 # 45-12"]),
     ("| Tel | 555 0187 | Email | - |", ["555 0187"]),
+    # a compound label that says "number", an acronym before "is", "punkt" for a dot, an abbreviation's
+    # full stop inside a record label's window
+    ("Meine Patientennummer 5521-907, bitte", ["5521-907"]),
+    ("the NHI is HTR7730 i think", ["HTR7730"]),
+    ("schreib an tom punkt keller at example punkt de", ["tom punkt keller at example punkt de"]),
+    ("my record no. at st. luke's is SL-552-0912", ["SL-552-0912"]),
 ])
 def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, text: str, secrets: list[str]) -> None:
     redacted = detector.redact(text)
