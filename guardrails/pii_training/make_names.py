@@ -745,55 +745,32 @@ def main() -> None:
         "to be {FRANK} i don't trust surgeons much, what does the {PROC} involve?",
     ]
     lines: list[dict[str, object]] = []
-    for template in named:
-        for _ in range(22):
-            text, names = fill(template)
-            text, names = _lower(rng, text, names, 0.25)
-            lines.append({"text": text, "names": names})
-    for template in lower_named:
-        for _ in range(15):
-            text, names = fill(template)
-            lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
-    for template in lower_clean:
-        for _ in range(14):
-            text, names = fill(template)
-            lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
-    for template in insurer_clean:
-        for _ in range(12):
-            text, names = fill(template)
-            text, names = _lower(rng, text, names, 0.15)
-            lines.append({"text": text, "names": names})
-    for template in clean:
-        for _ in range(8):
-            text, names = fill(template)
-            text, names = _lower(rng, text, names, 0.2)
-            lines.append({"text": text, "names": names})
-    for template in named_more:
-        for _ in range(16):
-            text, names = fill(template)
-            text, names = _lower(rng, text, names, 0.3)
-            text, names = _upper(rng, text, names, 0.06)
-            lines.append({"text": text, "names": names})
-    for template in lower_named_more:
-        for _ in range(15 if "{w}" not in template else 25):
-            text, names = fill(template)
-            lines.append({"text": text.lower(), "names": [n.lower() for n in names]})
-    for template in named_foreign:
-        for _ in range(14):
-            text, names = fill(template)
-            text, names = _lower(rng, text, names, 0.2)
-            lines.append({"text": text, "names": names})
-    for template in clean_foreign:
-        for _ in range(8):
-            text, names = fill(template)
-            text, names = _lower(rng, text, names, 0.15)
-            lines.append({"text": text, "names": names})
-    for template in clean_more:
-        for _ in range(12):
-            text, names = fill(template)
-            text, names = _lower(rng, text, names, 0.3)
-            text, names = _upper(rng, text, names, 0.06)
-            lines.append({"text": text, "names": names})
+
+    def draw(templates: list[str], times: int, lower: float | None = None, upper: float | None = None,
+             all_lower: bool = False, extra_for_w: int | None = None) -> None:
+        """Each template filled `times` times (`extra_for_w` when it holds a lower-case word-name), then
+        lower-cased whole, or some names lower-cased (p=lower) and some messages put in capitals (p=upper)."""
+        for template in templates:
+            for _ in range(extra_for_w if extra_for_w is not None and "{w}" in template else times):
+                text, names = fill(template)
+                if all_lower:
+                    text, names = text.lower(), [n.lower() for n in names]
+                if lower is not None:
+                    text, names = _lower(rng, text, names, lower)
+                if upper is not None:
+                    text, names = _upper(rng, text, names, upper)
+                lines.append({"text": text, "names": names})
+
+    draw(named, 22, lower=0.25)
+    draw(lower_named, 15, all_lower=True)
+    draw(lower_clean, 14, all_lower=True)
+    draw(insurer_clean, 12, lower=0.15)
+    draw(clean, 8, lower=0.2)
+    draw(named_more, 16, lower=0.3, upper=0.06)
+    draw(lower_named_more, 15, all_lower=True, extra_for_w=25)
+    draw(named_foreign, 14, lower=0.2)
+    draw(clean_foreign, 8, lower=0.15)
+    draw(clean_more, 12, lower=0.3, upper=0.06)
     seen: set[str] = set()
     with OUT.open("w", encoding="utf-8") as out:
         for line in lines:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guardrails.pii import PiiDetector, RedactingFilter
+from tests.guardrails.pii_corpora import pii_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -185,8 +186,7 @@ def _shared() -> PiiDetector:
 def test_each_recognisers_hint_is_necessary_for_its_patterns(detector: PiiDetector) -> None:
     """A recogniser runs only on a text its cheap hint accepts (pii._HINTS): on every message of the
     corpora, no pattern of it may match a text its hint refuses (the hint would hide a finding)."""
-    texts = [str(c["text"]) for path in [ROOT / "guardrails" / "pii_cases.yaml", *sorted((ROOT / "evals" / "pii").glob("*.yaml"))]
-             for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+    texts = pii_texts()
     texts += ["ref 4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32", "2024-03-05T10:00:00Z", "12-JAN-24", "JAN-24",
               "9XX-78-1234", "1EG4-TE5-MK73", "AB 12 34 56 C", "1234 5678 9012", "ABCPE1234F", "12345678Z", "X1234567L",
               "RSSMRA85T10A562S", "SW1A 1AA", "GIR 0AA", "192.168.0.1", "fe80::1", "www.example.com", "485 777 3456"]
@@ -202,8 +202,7 @@ def test_lower_case_twins_find_what_their_patterns_find() -> None:
     corpora, the twin finds the same spans and cue kinds as the case-insensitive pattern."""
     from guardrails import pii
 
-    texts = [str(c["text"]) for path in [ROOT / "guardrails" / "pii_cases.yaml", *sorted((ROOT / "evals" / "pii").glob("*.yaml"))]
-             for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+    texts = pii_texts()
     texts += ["Thanks, Ann", "IT'S MARIA HERE", "- Jo", "Regards,\nTOM", "on the 3rd of MAY 1961", "TUES 11/18"]
     for text in texts:
         for pattern, twin in ((pii.CUES, pii.CUES_LOWER), (pii.DATE_WORDS, pii.DATE_WORDS_LOWER)):

@@ -9,12 +9,12 @@ import logging
 from pathlib import Path
 
 import pytest
-import yaml
 
 from evals.overlap import evaluation_texts
 from guardrails import pii_names
 from guardrails.corpus import dedup_key
 from guardrails.pii import ENTITY_TAGS, MIN_SCORE, PiiDetector, RedactingFilter
+from tests.guardrails.pii_corpora import pii_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,8 +87,7 @@ def test_the_model_is_loaded_on_first_use_and_once(monkeypatch: pytest.MonkeyPat
 
 
 def test_gated_recognisers_find_what_they_find_on_every_text(detector: PiiDetector) -> None:
-    cases = [c for path in [ROOT / "guardrails" / "pii_cases.yaml", *sorted((ROOT / "evals" / "pii").glob("*.yaml"))]
-             for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+    cases = pii_cases()
     cases += [{"text": t} for t in ("see https://www.example.com/a?b=c, or 'clinic.org'", "a.b.co.uk/x (x.io)")]
     recognisers = detector.warm_up()
     for case in cases:
