@@ -188,6 +188,8 @@ def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Co
     prev2 = toks[i - 2].text.lower() if i > 1 else "<s>"
     nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else "</s>"
     out += [f"prev={prev}", f"prev2={prev2}", f"next={nxt}", f"prev2+prev={prev2}_{prev}"]
+    if "place" in own:  # a place's words in context: "from X", "X airport", "X to Y"
+        out += [f"place|prev={prev}", f"place|next={nxt}"]
     if pb == "":
         out.append(f"prev+shape={prev}|{shape}")
     if i and pb == "":
