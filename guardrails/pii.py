@@ -51,6 +51,7 @@ from guardrails.pii_names import (
     features,
     known_words,
     load_words,
+    place_words,
     shared_model,
     zipf,
 )
@@ -462,7 +463,7 @@ class PiiDetector:
         held = self._lexicon_for
         if held is None or held[0] is not vocabulary:
             held = self._lexicon_for = (vocabulary, Lexicon(self._medical, known_words(vocabulary, self._extra),
-                                                                        self._orgs))
+                                                                        self._orgs, place_words()))
         return held[1]
 
     def _names(self, text: str) -> list[Span]:

