@@ -183,8 +183,6 @@ def _gazetteer() -> tuple[list[str], list[str]]:
     return cities, countries
 
 
-CITIES, COUNTRIES = _gazetteer()
-
 
 def _phone(rng: random.Random) -> str:
     def d(n: int) -> str:
@@ -214,6 +212,7 @@ def _lower(rng: random.Random, text: str, names: list[str], p: float) -> tuple[s
 
 def main() -> None:
     rng = random.Random(SEED)
+    cities, countries = _gazetteer()  # read here, not at import
 
     def first() -> str:
         return rng.choice(FIRST) if rng.random() >= RARE else invented()
@@ -263,7 +262,7 @@ def main() -> None:
                                 "INS": INSURERS, "HOL": HOLIDAYS, "VERB": VERBS, "JOB": JOBS, "TIME": TIMES,
                                 "SPORT": SPORTS, "BASE": BASE_VERBS, "SEASON": SEASONS, "WEATHER": WEATHER,
                                 "FRANK": FRANKLY, "STREET": STREETS, "THING": THINGS,
-                                "NUM": [str(n) for n in range(2, 90)], "CITY": CITIES, "COUNTRY": COUNTRIES}[slot])
+                                "NUM": [str(n) for n in range(2, 90)], "CITY": cities, "COUNTRY": countries}[slot])
             out = out[:i] + v + out[j + 1:]
         return out, names
 
