@@ -157,11 +157,10 @@ CONTINENTAL = re.compile(r"(?:\b[a-z]{1,3}\.\s+)?\b(?!" + MONTH + r"\b)[" + _UPP
 EIRCODE = re.compile(r"\b[AC-FHKNPRTV-Y]\d[\dW]\s?[0-9AC-FHKNPRTV-Y]{4}\b")
 # A date written with digits right after a birth cue ("dob 07-04-91"): Presidio's date patterns
 # want a four-digit year with dashes; after the cue, any day-month-year shape is the birth date.
-DOB_AFTER = re.compile(r"(?i:\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)(?!\w)\s*(?:on|is|was|:)?\s*)"
+DOB_AFTER = re.compile(r"(?i:(?<!\w)" + formats.BIRTH_CUE + r"(?!\w)\s*(?:on|is|was|el|le|am|il|em|:)?\s*)"
                        r"(?P<id>\d{1,4}(?P<sep>[-/.]|\s)\d{1,2}(?P=sep)\d{2,4})\b")
 NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
-DOB_CUE = re.compile(r"\b(born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento)"
-                     r"\b\s*(on|is|was|:)?\s*$", re.IGNORECASE)
+DOB_CUE = re.compile(r"(?<!\w)" + formats.BIRTH_CUE + r"(?!\w)\s*(on|is|was|el|le|am|il|em|the|:)?\s*$", re.IGNORECASE)
 DATE_NUMERIC = re.compile(r"\d")  # a personal date has a day or a year in it ("March" alone is not one)
 
 _NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț](?:[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț'’-]*[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț])?"  # as pii_names.WORD
@@ -364,7 +363,8 @@ class PiiDetector:
         # a turn, session or request id this service wrote (in a log line, a stored row) is not a
         # phone, card or record number, even where its characters look like one
         spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(_token_around(text, s.start, s.end))]
-        return _merge(spans + _same_shape(text, spans), text)
+        spans += _same_shape(text, spans)
+        return _merge(spans + _other_script_names(text, spans), text)
 
     def recognised(self, text: str) -> list[tuple[str, int, int]]:
         """What Presidio's recognisers find (entity, start, end), each run only on a text its hint and
@@ -625,6 +625,34 @@ def _unshout(text: str) -> str:
     if upper < 12 or upper < 2 * sum(map(str.islower, text)):
         return text
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+
+
+# Letters of a script other than Latin (CJK, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai...),
+# with their combining marks, in words joined by a space or a middle dot ("佐藤 春樹", "Олена Коваленко")
+_OTHER_SCRIPT = re.compile(r"[^\W\d_\u0000-\u024F\u1E00-\u1EFF\u0300-\u036F][^\W\d_\u0000-\u024F\u1E00-\u1EFF]*"
+                           r"(?:[ \u00B7\u30FB\u3000][^\W\d_\u0000-\u024F\u1E00-\u1EFF\u0300-\u036F]"
+                           r"[^\W\d_\u0000-\u024F\u1E00-\u1EFF]*)*")
+_MARKS = re.compile(r"[\u0900-\u0DFF\u0E00-\u0EFF\u0591-\u05C7\u064B-\u065F\u0670]")  # vowel signs \w omits
+
+
+def _other_script_names(text: str, found: list[Span]) -> list[Span]:
+    """Words in a script the name model cannot read (it reads Latin letters only, and no NER model
+    for these scripts is on PyPI that we may use). Inside a message mostly in Latin letters, such a
+    word is a name ("my mother 王秀英 has the appointment", "Li Wei (李伟)"): redacted. In a message
+    mostly in that script, which word is the name cannot be told: its words are redacted when the
+    message carries another identifier (a phone, an email, a record number: someone's contact
+    details, "我叫王秀英，电话 138 5555 2467"), and kept otherwise (a question: "注射の後、何日で仕事に戻れますか？")."""
+    if text.isascii():
+        return []
+    probe = _MARKS.sub("\u4e00", text)  # a vowel sign is part of its word (any non-Latin letter stands in)
+    runs = list(_OTHER_SCRIPT.finditer(probe))
+    if not runs:
+        return []
+    other = sum(m.end() - m.start() for m in runs)
+    latin = sum(1 for ch in text if ch.isalpha() and ch <= "\u024f")
+    if latin < other and not any(s.kind != "NAME" for s in found):
+        return []
+    return [Span("NAME", m.start(), m.end(), text[m.start():m.end()]) for m in runs]
 
 
 def _mostly_foreign(text: str) -> bool:

@@ -768,6 +768,41 @@ def main() -> None:
         "To be {FRANK}, I'm nervous about the {PROC}.",
         "to be {FRANK} i don't trust surgeons much, what does the {PROC} involve?",
     ]
+    # round 8: a bare name signing off after an email, a number or a closing word, in the languages
+    # patients here write (a full name too, in brackets or before a town)
+    signoff = [
+        "Please send the receipt to {EMAIL} rather than posting it. {F}",
+        "Send the forms to {EMAIL}, the old address bounces. {N}",
+        "my email changed, it's {EMAIL} now. {F}",
+        "Tried calling twice this morning, I'm on {PHONE} until {TIME}. {F}",
+        "Is the {PROC} covered by {INS}? member no. on file. ({N})",
+        "Can the report go to my GP as well? ({N})",
+        "Reply to {EMAIL} please, thanks. {N}, {CITY}.",
+        "Cheque is in the post for the deposit. {N}, {CITY}",
+        "Envíen el informe a {EMAIL}, por favor. Gracias, {N}",
+        "¿Puedo llevar a mi hija a la consulta? Saludos, {N}",
+        "Mi teléfono es {PHONE}. Un saludo, {F}",
+        "Merci d'envoyer la facture à {EMAIL}. Cordialement, {N}",
+        "Est-ce que je peux conduire après l'injection ? Merci, {F}",
+        "Können Sie mich unter {PHONE} zurückrufen? Danke, {N}",
+        "Bitte die Rechnung an {EMAIL} schicken. Viele Grüße, {F}",
+        "Posso levar acompanhante? Att, {N}",
+        "Obrigado pela ajuda, liguem para {PHONE}. Abraço, {F}",
+        "Grazie mille, il mio numero è {PHONE}. Saluti, {N}",
+        "Is there a wheelchair at the entrance? Many thanks.\n{N}",
+        "Running about ten minutes behind, sorry! {F}",
+    ]
+    # round 8: questions in other languages whose nouns and sentence openings are capitalised
+    clean_foreign_more = [
+        "Wie lange dauert die Behandlung bei {COND}? Muss ich danach liegen?",
+        "Ist die Injektion bei einem Bandscheibenvorfall sinnvoll? Wie schnell wirkt sie?",
+        "Wann darf ich nach der Spritze wieder Auto fahren? Was ist mit Sport?",
+        "Hoe lang duurt het herstel? Mag ik daarna fietsen?",
+        "Combien de temps dure l'intervention ? Est-ce douloureux ?",
+        "¿Cuánto tiempo dura la recuperación? ¿Puedo trabajar al día siguiente?",
+        "Quanto tempo demora a recuperação? Posso conduzir depois?",
+        "Quanto dura il recupero? Posso tornare in palestra?",
+    ]
     lines: list[dict[str, object]] = []
 
     def draw(templates: list[str], times: int, lower: float | None = None, upper: float | None = None,
@@ -796,6 +831,8 @@ def main() -> None:
     draw(clean_foreign, 8, lower=0.15)
     draw(clean_more, 12, lower=0.3, upper=0.06)
     draw(travel_clean, 40, lower=0.1)
+    draw(signoff, 14, lower=0.15)
+    draw(clean_foreign_more, 10, lower=0.1)
     seen: set[str] = set()
     with OUT.open("w", encoding="utf-8") as out:
         for line in lines:
