@@ -632,12 +632,13 @@ def _unshout(text: str) -> str:
 _OTHER_SCRIPT = re.compile(r"[^\W\d_\u0000-\u024F\u1E00-\u1EFF\u0300-\u036F][^\W\d_\u0000-\u024F\u1E00-\u1EFF]*"
                            r"(?:[ \u00B7\u30FB\u3000][^\W\d_\u0000-\u024F\u1E00-\u1EFF\u0300-\u036F]"
                            r"[^\W\d_\u0000-\u024F\u1E00-\u1EFF]*)*")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]+")
 _MARKS = re.compile(r"[\u0900-\u0DFF\u0E00-\u0EFF\u0591-\u05C7\u064B-\u065F\u0670]")  # vowel signs \w omits
 
 
 def _other_script_names(text: str, found: list[Span]) -> list[Span]:
     """Words in a script the name model cannot read (it reads Latin letters only, and no NER model
-    for these scripts is on PyPI that we may use). Inside a message mostly in Latin letters, such a
+    for these scripts is on PyPI that we may use). Inside a message mostly of Latin words, such a
     word is a name ("my mother 王秀英 has the appointment", "Li Wei (李伟)"): redacted. In a message
     mostly in that script, which word is the name cannot be told: its words are redacted when the
     message carries another identifier (a phone, an email, a record number: someone's contact
@@ -648,8 +649,8 @@ def _other_script_names(text: str, found: list[Span]) -> list[Span]:
     runs = list(_OTHER_SCRIPT.finditer(probe))
     if not runs:
         return []
-    other = sum(m.end() - m.start() for m in runs)
-    latin = sum(1 for ch in text if ch.isalpha() and ch <= "\u024f")
+    other = sum(len(m.group(0).split()) for m in runs)  # words (a CJK run between punctuation counts as one)
+    latin = len(_LATIN_WORD.findall(text))
     if latin < other and not any(s.kind != "NAME" for s in found):
         return []
     return [Span("NAME", m.start(), m.end(), text[m.start():m.end()]) for m in runs]

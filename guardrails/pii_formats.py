@@ -145,7 +145,12 @@ def _spoken_digits(run: str) -> tuple[int, int]:
 BIRTH_CUE = (r"(?:born|n[ée]e|né|nac(?:id[oa]|í|i|ió)|geboren|geb\.|nat[oa]|nascid[oa]|nasci|urodzon[ya]|"
              r"dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento|"
              r"date\s+de\s+naissance|data\s+di\s+nascita|data\s+de\s+nascimento|生年月日|出生日期|出生)")
-_YEAR = r"(?<!\d)(?:1[89]\d\d|20[0-2]\d)(?!\d)"
+_TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_UNITS = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+# a year in digits, or said: "nineteen sixty-three", "nineteen oh five", "two thousand and one"
+_YEAR = (r"(?:(?<!\d)(?:1[89]\d\d|20[0-2]\d)(?!\d)|\bnineteen[\s-]+(?:" + _TENS + r"(?:[\s-]+" + _UNITS + r")?|oh[\s-]+" + _UNITS +
+         r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b"
+         r"|\btwo\s+thousand(?:\s+and)?(?:\s+" + _UNITS + r"|\s+ten|\s+eleven|\s+twelve)?\b)")
 _CJK_DATE = r"[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}日"
 BIRTH_DATE = re.compile(r"(?i)(?<!\w)" + BIRTH_CUE + r"(?!\w)[\s:：,=-]*(?P<id>" + _CJK_DATE + r"|[^\n!?;]{0,45}?" + _YEAR +
                         r"(?:年\d{1,2}月\d{1,2}日)?)")
@@ -155,7 +160,7 @@ o º ª e""".split())
 _NUMBER_WORDS = frozenset("""first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
 thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth twenty thirty one
 two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen
-nineteen primero premier 1er""".split())
+nineteen forty fifty sixty seventy eighty ninety thousand hundred primero premier 1er""".split())
 # the languages patients here write, for Babel's month names
 _MONTH_LOCALES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro", "hu", "tr", "ga", "ca")
 
@@ -183,7 +188,7 @@ def birth_dates(text: str) -> list[tuple[int, int]]:
         if re.search(r"[^\W\d_]\.\s+[A-Z]", piece):
             continue  # across a sentence ("born in Leeds. Call me ... 2019")
         words = re.findall(r"[^\W_]+", piece)
-        if len(words) > 8:
+        if len(words) > 10:
             continue
         months = month_names()
         if all(any(ch.isdigit() for ch in w) or w.lower() in _DATE_LINKS or w.lower() in _NUMBER_WORDS

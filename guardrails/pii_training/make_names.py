@@ -792,6 +792,27 @@ def main() -> None:
         "Is there a wheelchair at the entrance? Many thanks.\n{N}",
         "Running about ten minutes behind, sorry! {F}",
     ]
+    # round 8: words that are also names, opening a sentence in their ordinary sense
+    ordinary_openers = [
+        "Dawn is always the worst for the stiffness, is that normal after the {PROC}?",
+        "Dusk and dawn are when the ache kicks in. Why would that be?",
+        "Joy is hard to find when every step hurts. Will the {PROC} help with {COND}?",
+        "Bill came through for the scan, is the {PROC} billed the same way?",
+        "Grace period for the deposit, how long is it?",
+        "Hope this is the right place to ask: how long before I can drive?",
+        "Will power alone isn't getting me through the {COND}, what are my options?",
+        "Mark the date: can I book the {PROC} for early {MONTH}?",
+        "Rose hip tea, {DRUG} and heat packs are all I use. Anything else?",
+        "Summer holidays start soon, can I swim after the {PROC}?",
+        "Sandy beaches and long walks, are those fine a week after?",
+        "Chase the pain away with what, though? Is rest enough?",
+        "Sky-high pain this morning, should I call someone?",
+        "Ruby-red skin round the needle site, normal or not?",
+        "Jack-knife position on the table, is that how the {PROC} is done?",
+        "Florence, Venice and Rome in {MONTH}: too much walking after the {PROC}?",
+        "Is Dallas-Fort Worth close to any of your clinics?",
+        "Is Winston-Salem or Wilkes-Barre nearer to you?",
+    ]
     # round 8: questions in other languages whose nouns and sentence openings are capitalised
     clean_foreign_more = [
         "Wie lange dauert die Behandlung bei {COND}? Muss ich danach liegen?",
@@ -833,6 +854,7 @@ def main() -> None:
     draw(travel_clean, 40, lower=0.1)
     draw(signoff, 14, lower=0.15)
     draw(clean_foreign_more, 10, lower=0.1)
+    draw(ordinary_openers, 10, lower=0.1)
     seen: set[str] = set()
     with OUT.open("w", encoding="utf-8") as out:
         for line in lines:
