@@ -110,7 +110,8 @@ WORD_SCOPED = frozenset({"OfflineEmailRecognizer", "UrlRecognizer", "DateRecogni
 # Its later groups have a digit too: "XJ555 please call" is one code and two words.
 _ID = r"[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/.-]*(?:\s(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{2,})*(?<=[A-Z0-9])"
 # the label ends a word ("chi", a Scottish health number, is not the start of "children")
-_LABEL_TAIL = r"(?!\w)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was|are))?\s*[:#]?\s*(?:no\.?\s*)?#?\s*"
+# (a dash may join a label to its code: "mrn-0083321")
+_LABEL_TAIL = r"(?!\w)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was|are))?\s*(?:[:#]|-(?=\d))?\s*(?:no\.?\s*)?#?\s*"
 MRN = re.compile(r"(?i:\b(?:mrn|medical\s+record|patient(?:\s+(?:acct|account))?|chart|hospital|uhid|file|reg\.?|ip|"
                  r"ref(?:erence)?|acct|account|case|profile|registration)" + _LABEL_TAIL + r")(?P<id>" + _ID + r")", re.IGNORECASE)
 INSURANCE = re.compile(r"(?i:\b(?:member(?:ship)?|policy|insurance|insurer|subscriber|group|medicare|medicaid|medi-cal|"
@@ -207,9 +208,12 @@ def _lower_iter(pattern: re.Pattern[str], lowered: re.Pattern[str], text: str) -
 NAME_TOKEN = re.compile(_NAME_TOKEN)
 HERE = re.compile(r"\b(?P<name>" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+here\b")
 MIN_PHONE_DIGITS = 8
+_GLUED = re.compile(r"[^\W\d_]")
 YEARS = re.compile(r"(?:19|20)\d\d\s*[-/\u2010-\u2015]\s*(?:19|20)\d\d")  # "2019-2021": a span of years, not a phone
 # the ids this service writes (core.types.new_id: lower-case letters and digits): never personal data
 SERVICE_ID = re.compile(r"(?=[0-9a-z]*[a-z])[0-9a-z]{12,}")
+# ...but a number typed with words glued to it ("my number is07700900645i prefer") is the patient's
+GLUED_NUMBER = re.compile(r"[a-z]{0,4}\d{8,}[a-z]{0,4}")
 COMMON_ZIPF = 4.3  # wordfreq's Zipf scale: at or above, a common English word (not a name on its own)
 # Capitalised words that are never names: days, months, holidays, greetings.
 NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may june
@@ -362,7 +366,8 @@ class PiiDetector:
             spans.append(Span(span.kind.removesuffix("_NEAR"), span.start, span.end, span.text))
         # a turn, session or request id this service wrote (in a log line, a stored row) is not a
         # phone, card or record number, even where its characters look like one
-        spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(_token_around(text, s.start, s.end))]
+        spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(token := _token_around(text, s.start, s.end))
+                 or GLUED_NUMBER.fullmatch(token)]
         spans += _same_shape(text, spans)
         return _merge(spans + _other_script_names(text, spans), text)
 
@@ -576,7 +581,8 @@ def _phones(text: str, found: list[Span]) -> list[Span]:
         if any(s.start <= first and s.end >= m.end() for s in found):
             continue
         offset = max(0, m.start() - 3)
-        window = text[offset:m.end() + 3]
+        # letters glued to the number ("my number is07700900645i prefer") stop the matcher at a word edge
+        window = _GLUED.sub(" ", text[offset:m.end() + 3])
         for region in PHONE_REGIONS:
             hits = [(x.start + offset, x.end + offset) for x in phonenumbers.PhoneNumberMatcher(window, region, leniency=0)]
             out += [Span("PHONE", s, e, text[s:e]) for s, e in hits
@@ -650,10 +656,24 @@ def _other_script_names(text: str, found: list[Span]) -> list[Span]:
     if not runs:
         return []
     other = sum(len(m.group(0).split()) for m in runs)  # words (a CJK run between punctuation counts as one)
-    latin = len(_LATIN_WORD.findall(text))
-    if latin < other and not any(s.kind != "NAME" for s in found):
-        return []
-    return [Span("NAME", m.start(), m.end(), text[m.start():m.end()]) for m in runs]
+    # Latin words, less acronyms and codes, which every language borrows ("MRIの画像はCDで...")
+    latin = sum(1 for w in _LATIN_WORD.findall(text) if not w.isupper())
+    if latin < other:
+        if not any(s.kind != "NAME" for s in found):
+            return []
+        return [Span("NAME", m.start(), m.end(), text[m.start():m.end()]) for m in runs]
+    # inside a Latin message, a name is a few short words; a longer run is a sentence in that script
+    # ("sorry my English not good — หลังฉีดต้องพักกี่วันคะ?")
+    return [Span("NAME", m.start(), m.end(), text[m.start():m.end()]) for m in runs if _name_sized(m.group(0))]
+
+
+_DENSE = re.compile(r"[\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")  # kana, CJK ideographs, Hangul: a syllable a character
+
+
+def _name_sized(run: str) -> bool:
+    """At most four words, each at most 12 letters, or 6 in the scripts that write a syllable a character."""
+    words = run.split()
+    return len(words) <= 4 and all(len(w) <= (6 if _DENSE.search(w) else 12) for w in words)
 
 
 def _mostly_foreign(text: str) -> bool:

@@ -155,8 +155,8 @@ _CJK_DATE = r"[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}日"
 BIRTH_DATE = re.compile(r"(?i)(?<!\w)" + BIRTH_CUE + r"(?!\w)[\s:：,=-]*(?P<id>" + _CJK_DATE + r"|[^\n!?;]{0,45}?" + _YEAR +
                         r"(?:年\d{1,2}月\d{1,2}日)?)")
 _BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|urodz|dob|d\.o\.b|birth|naissance|nascita|nacimiento|生")
-_DATE_LINKS = frozenset("""the of on in at de del le el la du di da do am im em a à y and en day year th st nd rd er
-o º ª e""".split())
+_DATE_LINKS = frozenset("""the of on in at de del le el la il lo du di da do am im em a à y and en day year th st nd rd er
+o º ª e is was est es ist é è""".split())
 _NUMBER_WORDS = frozenset("""first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
 thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth twenty thirty one
 two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen

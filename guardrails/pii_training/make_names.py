@@ -791,6 +791,11 @@ def main() -> None:
         "Grazie mille, il mio numero è {PHONE}. Saluti, {N}",
         "Is there a wheelchair at the entrance? Many thanks.\n{N}",
         "Running about ten minutes behind, sorry! {F}",
+        "hi can i get an appt next week. {F}\n{PHONE}",
+        "ok thanks, will talk it over at home and get back to you. {F}",
+        "{F} again, sorry, forgot to say my {REL} is driving me",
+        "{F} again! one more thing, is parking free?",
+        "been in agony all week with the {COND}, the physio thinks its the disc, can i book in, {N}, {PHONE}, thanks a million",
     ]
     # round 8: words that are also names, opening a sentence in their ordinary sense
     ordinary_openers = [
@@ -812,6 +817,13 @@ def main() -> None:
         "Florence, Venice and Rome in {MONTH}: too much walking after the {PROC}?",
         "Is Dallas-Fort Worth close to any of your clinics?",
         "Is Winston-Salem or Wilkes-Barre nearer to you?",
+        "{W} Hospital did my scan, can they send it to you?",
+        "{W} General referred me, do you need a letter from them?",
+        "St {W}'s did my {PROC} years ago, does that matter?",
+        "Is there Wi-Fi in the recovery area?",
+        "Do I bring the X-Ray films or just the report?",
+        "Can I wear a T-Shirt and joggers on the day?",
+        "Is the E-Mail reminder sent the day before?",
     ]
     # round 8: questions in other languages whose nouns and sentence openings are capitalised
     clean_foreign_more = [
