@@ -110,7 +110,8 @@ WORD_SCOPED = frozenset({"OfflineEmailRecognizer", "UrlRecognizer", "DateRecogni
 # Its later groups have a digit too: "XJ555 please call" is one code and two words.
 _ID = r"[A-Z0-9][A-Z0-9/.-]*\d[A-Z0-9/.-]*(?:\s(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{2,})*(?<=[A-Z0-9])"
 # the label ends a word ("chi", a Scottish health number, is not the start of "children")
-_LABEL_TAIL = r"(?!\w)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was|are))?\s*[:#]?\s*(?:no\.?\s*)?#?\s*"
+# (a dash may join a label to its code: "mrn-0083321")
+_LABEL_TAIL = r"(?!\w)(?:\s*(?:id|number|no\.?|num|#|nr))?(?:\s+(?:is|was|are))?\s*(?:[:#]|-(?=\d))?\s*(?:no\.?\s*)?#?\s*"
 MRN = re.compile(r"(?i:\b(?:mrn|medical\s+record|patient(?:\s+(?:acct|account))?|chart|hospital|uhid|file|reg\.?|ip|"
                  r"ref(?:erence)?|acct|account|case|profile|registration)" + _LABEL_TAIL + r")(?P<id>" + _ID + r")", re.IGNORECASE)
 INSURANCE = re.compile(r"(?i:\b(?:member(?:ship)?|policy|insurance|insurer|subscriber|group|medicare|medicaid|medi-cal|"
@@ -157,11 +158,10 @@ CONTINENTAL = re.compile(r"(?:\b[a-z]{1,3}\.\s+)?\b(?!" + MONTH + r"\b)[" + _UPP
 EIRCODE = re.compile(r"\b[AC-FHKNPRTV-Y]\d[\dW]\s?[0-9AC-FHKNPRTV-Y]{4}\b")
 # A date written with digits right after a birth cue ("dob 07-04-91"): Presidio's date patterns
 # want a four-digit year with dashes; after the cue, any day-month-year shape is the birth date.
-DOB_AFTER = re.compile(r"(?i:\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday)(?!\w)\s*(?:on|is|was|:)?\s*)"
+DOB_AFTER = re.compile(r"(?i:(?<!\w)" + formats.BIRTH_CUE + r"(?!\w)\s*(?:on|is|was|el|le|am|il|em|:)?\s*)"
                        r"(?P<id>\d{1,4}(?P<sep>[-/.]|\s)\d{1,2}(?P=sep)\d{2,4})\b")
 NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
-DOB_CUE = re.compile(r"\b(born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento)"
-                     r"\b\s*(on|is|was|:)?\s*$", re.IGNORECASE)
+DOB_CUE = re.compile(r"(?<!\w)" + formats.BIRTH_CUE + r"(?!\w)\s*(on|is|was|el|le|am|il|em|the|:)?\s*$", re.IGNORECASE)
 DATE_NUMERIC = re.compile(r"\d")  # a personal date has a day or a year in it ("March" alone is not one)
 
 _NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț](?:[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț'’-]*[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț])?"  # as pii_names.WORD
@@ -208,9 +208,12 @@ def _lower_iter(pattern: re.Pattern[str], lowered: re.Pattern[str], text: str) -
 NAME_TOKEN = re.compile(_NAME_TOKEN)
 HERE = re.compile(r"\b(?P<name>" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+here\b")
 MIN_PHONE_DIGITS = 8
+_GLUED = re.compile(r"[^\W\d_]")
 YEARS = re.compile(r"(?:19|20)\d\d\s*[-/\u2010-\u2015]\s*(?:19|20)\d\d")  # "2019-2021": a span of years, not a phone
 # the ids this service writes (core.types.new_id: lower-case letters and digits): never personal data
 SERVICE_ID = re.compile(r"(?=[0-9a-z]*[a-z])[0-9a-z]{12,}")
+# ...but a number typed with words glued to it ("my number is07700900645i prefer") is the patient's
+GLUED_NUMBER = re.compile(r"[a-z]{0,4}\d{8,}[a-z]{0,4}")
 COMMON_ZIPF = 4.3  # wordfreq's Zipf scale: at or above, a common English word (not a name on its own)
 # Capitalised words that are never names: days, months, holidays, greetings.
 NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may june
@@ -363,8 +366,10 @@ class PiiDetector:
             spans.append(Span(span.kind.removesuffix("_NEAR"), span.start, span.end, span.text))
         # a turn, session or request id this service wrote (in a log line, a stored row) is not a
         # phone, card or record number, even where its characters look like one
-        spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(_token_around(text, s.start, s.end))]
-        return _merge(spans + _same_shape(text, spans), text)
+        spans = [s for s in spans if s.kind == "NAME" or not SERVICE_ID.fullmatch(token := _token_around(text, s.start, s.end))
+                 or GLUED_NUMBER.fullmatch(token)]
+        spans += _same_shape(text, spans)
+        return _merge(spans + _other_script_names(text, spans), text)
 
     def recognised(self, text: str) -> list[tuple[str, int, int]]:
         """What Presidio's recognisers find (entity, start, end), each run only on a text its hint and
@@ -576,7 +581,8 @@ def _phones(text: str, found: list[Span]) -> list[Span]:
         if any(s.start <= first and s.end >= m.end() for s in found):
             continue
         offset = max(0, m.start() - 3)
-        window = text[offset:m.end() + 3]
+        # letters glued to the number ("my number is07700900645i prefer") stop the matcher at a word edge
+        window = _GLUED.sub(" ", text[offset:m.end() + 3])
         for region in PHONE_REGIONS:
             hits = [(x.start + offset, x.end + offset) for x in phonenumbers.PhoneNumberMatcher(window, region, leniency=0)]
             out += [Span("PHONE", s, e, text[s:e]) for s, e in hits
@@ -625,6 +631,49 @@ def _unshout(text: str) -> str:
     if upper < 12 or upper < 2 * sum(map(str.islower, text)):
         return text
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+
+
+# Letters of a script other than Latin (CJK, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai...),
+# with their combining marks, in words joined by a space or a middle dot ("佐藤 春樹", "Олена Коваленко")
+_OTHER_SCRIPT = re.compile(r"[^\W\d_\u0000-\u024F\u1E00-\u1EFF\u0300-\u036F][^\W\d_\u0000-\u024F\u1E00-\u1EFF]*"
+                           r"(?:[ \u00B7\u30FB\u3000][^\W\d_\u0000-\u024F\u1E00-\u1EFF\u0300-\u036F]"
+                           r"[^\W\d_\u0000-\u024F\u1E00-\u1EFF]*)*")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]+")
+_MARKS = re.compile(r"[\u0900-\u0DFF\u0E00-\u0EFF\u0591-\u05C7\u064B-\u065F\u0670]")  # vowel signs \w omits
+
+
+def _other_script_names(text: str, found: list[Span]) -> list[Span]:
+    """Words in a script the name model cannot read (it reads Latin letters only, and no NER model
+    for these scripts is on PyPI that we may use). Inside a message mostly of Latin words, such a
+    word is a name ("my mother 王秀英 has the appointment", "Li Wei (李伟)"): redacted. In a message
+    mostly in that script, which word is the name cannot be told: its words are redacted when the
+    message carries another identifier (a phone, an email, a record number: someone's contact
+    details, "我叫王秀英，电话 138 5555 2467"), and kept otherwise (a question: "注射の後、何日で仕事に戻れますか？")."""
+    if text.isascii():
+        return []
+    probe = _MARKS.sub("\u4e00", text)  # a vowel sign is part of its word (any non-Latin letter stands in)
+    runs = list(_OTHER_SCRIPT.finditer(probe))
+    if not runs:
+        return []
+    other = sum(len(m.group(0).split()) for m in runs)  # words (a CJK run between punctuation counts as one)
+    # Latin words, less acronyms and codes, which every language borrows ("MRIの画像はCDで...")
+    latin = sum(1 for w in _LATIN_WORD.findall(text) if not w.isupper())
+    if latin < other:
+        if not any(s.kind != "NAME" for s in found):
+            return []
+        return [Span("NAME", m.start(), m.end(), text[m.start():m.end()]) for m in runs]
+    # inside a Latin message, a name is a few short words; a longer run is a sentence in that script
+    # ("sorry my English not good — หลังฉีดต้องพักกี่วันคะ?")
+    return [Span("NAME", m.start(), m.end(), text[m.start():m.end()]) for m in runs if _name_sized(m.group(0))]
+
+
+_DENSE = re.compile(r"[\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")  # kana, CJK ideographs, Hangul: a syllable a character
+
+
+def _name_sized(run: str) -> bool:
+    """At most four words, each at most 12 letters, or 6 in the scripts that write a syllable a character."""
+    words = run.split()
+    return len(words) <= 4 and all(len(w) <= (6 if _DENSE.search(w) else 12) for w in words)
 
 
 def _mostly_foreign(text: str) -> bool:

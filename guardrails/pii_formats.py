@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 _POSTCODE_AFTER_TOWN = (r"(?:[1-9]\d{2}\s?\d{3}"  # India (PIN), Singapore
                         r"|\d{3}-\d{4}"  # Japan
@@ -99,6 +100,9 @@ _PHONE_WORDS = (r"(?:call|ring|text|phone|tel|cell|cel|mobile|mob|landline|line|
 LOCAL_PHONE = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
                          r"(?:[\s,|]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#|]?\s*"
                          r"(?P<id>(?<!\d)\d{3}[-. ]\d{4}(?![\d-]))")
+# The same shape with no phone word ("use mine, 555-0152"), written with a dash or a dot: a count,
+# dose or price range has a unit after it or round ends ("400-1000 mg", "300-1000"), not a line number.
+BARE_LOCAL = re.compile(r"(?<![\w+(.,/$£€₹#-])([2-9]\d{2})[-.](\d{4})(?![\w/-]|[.,]\d)")
 # A number after a phone word, in any country's grouping ("cell 0803 555 1234", "whatsapp 0917 555
 # 0142"): phonenumbers knows the regions in pii.PHONE_REGIONS; after the word, any 8-13 digits will do.
 PHONE_WORD = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
@@ -109,11 +113,89 @@ PHONE_WORD = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
 EMAIL_CUE = re.compile(r"(?i)\b(?:e-?mail|mail|inbox|address|write\s+to|send\s+(?:it\s+|them\s+)?to|contact|reply\s+to)\b")
 AT_EMAIL = re.compile(r"(?i)\b[a-z0-9][a-z0-9._+-]*\s+at\s+[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b")
 
-# A phone number spoken into voice typing: seven or more digit words ("oh seven seven oh oh, nine oh
-# oh...", "five five five, oh one two nine"), with "double"/"triple" and commas or dashes between.
+# A phone number spoken into voice typing, alone or mixed with digit groups: "oh seven seven oh oh,
+# nine oh oh...", "nine one nine, 555, 0137", "oh seven seven double-oh 900 727". Read as digits
+# (see _spoken_digits): 7-13 of them, at least two spoken; "double"/"triple" repeat the next digit.
 _DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple)"
-SPOKEN_DIGITS = re.compile(r"(?i)\b" + _DIGIT_WORD + r"(?:[\s,.-]+" + _DIGIT_WORD + r"){6,}\b")
-_SPOKEN_GATE = re.compile(r"(?i)\b(?:five|seven|nine|oh|zero)\b.*\b(?:one|two|three|four|six|eight|oh|zero)\b")
+_SPOKEN_TOKEN = r"(?:" + _DIGIT_WORD + r"|\d{1,4})"
+SPOKEN_DIGITS = re.compile(r"(?i)(?<![\w+$£€-])" + _SPOKEN_TOKEN + r"(?:(?:[\s,.]+|-)" + _SPOKEN_TOKEN + r"){2,}(?![\w-])")
+_SPOKEN_GATE = re.compile(r"(?i)\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b.*"
+                          r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b")
+_SPOKEN_VALUE = {w: 1 for w in "zero oh o one two three four five six seven eight nine".split()} | {"double": 1, "triple": 2}
+
+
+def _spoken_digits(run: str) -> tuple[int, int]:
+    """(digits, spoken digit words) in a run SPOKEN_DIGITS found."""
+    digits = spoken = 0
+    for token in re.findall(r"[a-z]+|\d+", run.lower()):
+        if token.isdigit():
+            digits += len(token)
+        else:
+            digits += _SPOKEN_VALUE[token]
+            spoken += token not in ("double", "triple")
+    return digits, spoken
+
+
+# A date of birth after its cue, in any language, up to its year: "born the third of may 1971", "née
+# le 22 mars 1947", "nací el 7 de junio de 1973", "born on Christmas Day 1949", "生年月日：昭和45年3月12日".
+# Presidio's date patterns want digits; between the cue and the year only a date's words may stand
+# (see birth_dates): numbers, ordinals, month names of many languages (Babel's), a few linking
+# words and capitalised words (a holiday, another calendar's month), so "born with scoliosis, had
+# surgery in 1998" is not a date of birth.
+BIRTH_CUE = (r"(?:born|n[ée]e|né|nac(?:id[oa]|í|i|ió)|geboren|geb\.|nat[oa]|nascid[oa]|nasci|urodzon[ya]|"
+             r"dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento|"
+             r"date\s+de\s+naissance|data\s+di\s+nascita|data\s+de\s+nascimento|生年月日|出生日期|出生)")
+_TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_UNITS = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+# a year in digits, or said: "nineteen sixty-three", "nineteen oh five", "two thousand and one"
+_YEAR = (r"(?:(?<!\d)(?:1[89]\d\d|20[0-2]\d)(?!\d)|\bnineteen[\s-]+(?:" + _TENS + r"(?:[\s-]+" + _UNITS + r")?|oh[\s-]+" + _UNITS +
+         r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b"
+         r"|\btwo\s+thousand(?:\s+and)?(?:\s+" + _UNITS + r"|\s+ten|\s+eleven|\s+twelve)?\b)")
+_CJK_DATE = r"[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}日"
+BIRTH_DATE = re.compile(r"(?i)(?<!\w)" + BIRTH_CUE + r"(?!\w)[\s:：,=-]*(?P<id>" + _CJK_DATE + r"|[^\n!?;]{0,45}?" + _YEAR +
+                        r"(?:年\d{1,2}月\d{1,2}日)?)")
+_BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|urodz|dob|d\.o\.b|birth|naissance|nascita|nacimiento|生")
+_DATE_LINKS = frozenset("""the of on in at de del le el la il lo du di da do am im em a à y and en day year th st nd rd er
+o º ª e is was est es ist é è""".split())
+_NUMBER_WORDS = frozenset("""first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
+thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth twenty thirty one
+two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen
+nineteen forty fifty sixty seventy eighty ninety thousand hundred primero premier 1er""".split())
+# the languages patients here write, for Babel's month names
+_MONTH_LOCALES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro", "hu", "tr", "ga", "ca")
+
+
+@lru_cache(maxsize=1)
+def month_names() -> frozenset[str]:
+    """Month names, full and abbreviated, of _MONTH_LOCALES (Babel's CLDR data, read on first use)."""
+    from babel.dates import get_month_names
+
+    names: set[str] = set()
+    for locale in _MONTH_LOCALES:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                names |= {str(n).lower().strip(".") for n in get_month_names(width, context, locale).values()}
+    return frozenset(names)
+
+
+def birth_dates(text: str) -> list[tuple[int, int]]:
+    """The dates after a birth cue, up to their year, when every word between is a date's word."""
+    if not _BIRTH_GATE.search(text):
+        return []
+    out: list[tuple[int, int]] = []
+    for m in BIRTH_DATE.finditer(text):
+        piece = m.group("id")
+        if re.search(r"[^\W\d_]\.\s+[A-Z]", piece):
+            continue  # across a sentence ("born in Leeds. Call me ... 2019")
+        words = re.findall(r"[^\W_]+", piece)
+        if len(words) > 10:
+            continue
+        months = month_names()
+        if all(any(ch.isdigit() for ch in w) or w.lower() in _DATE_LINKS or w.lower() in _NUMBER_WORDS
+               or w.lower() in months or w[:1].isupper() for w in words):
+            out.append((m.start("id"), m.end("id")))
+    return out
+
 
 # A street led by its street word and a house number, with no postcode (Latin America, South-East
 # Asia): "Calle 85 # 11-53", "Av. Providencia 1234, depto 56", "Jl. Sudirman No. 45".
@@ -219,8 +301,11 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
         # kept when no address at a public domain covers it: an address is someone's, whatever its domain
         out += [("EMAIL", s, e) for s, e in private if not any(k == "EMAIL" and a < e and s < b for k, a, b in out)]
     if _SPOKEN_GATE.search(text):
-        out += [("PHONE", m.start(), m.end()) for m in SPOKEN_DIGITS.finditer(text)
-                if len(re.findall(r"(?i)zero|oh|o\b|one|two|three|four|five|six|seven|eight|nine", m.group(0))) >= 7]
+        for m in SPOKEN_DIGITS.finditer(text):
+            digits, spoken = _spoken_digits(m.group(0))
+            if 7 <= digits <= 13 and spoken >= 2:
+                out.append(("PHONE", m.start(), m.end()))
+    out += [("DOB", start, end) for start, end in birth_dates(text)]
     if " at " in text and EMAIL_CUE.search(text):
         out += [("EMAIL", m.start(), m.end()) for m in AT_EMAIL.finditer(text)
                 if is_domain(m.group(0).split()[-1]) or EMAIL_CUE.search(text, max(0, m.start() - 30), m.start())]
@@ -256,4 +341,6 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
             out.append(("PHONE", m.start("id"), m.end("id")))
     if _LOCAL_GATE.search(text):
         out += [("PHONE", m.start("id"), m.end("id")) for m in LOCAL_PHONE.finditer(text)]
+        out += [("PHONE", m.start(), m.end()) for m in BARE_LOCAL.finditer(text)
+                if not _UNIT_AFTER.match(text, m.end()) and not (m.group(1).endswith("0") and m.group(2).endswith("00"))]
     return out

@@ -768,6 +768,74 @@ def main() -> None:
         "To be {FRANK}, I'm nervous about the {PROC}.",
         "to be {FRANK} i don't trust surgeons much, what does the {PROC} involve?",
     ]
+    # round 8: a bare name signing off after an email, a number or a closing word, in the languages
+    # patients here write (a full name too, in brackets or before a town)
+    signoff = [
+        "Please send the receipt to {EMAIL} rather than posting it. {F}",
+        "Send the forms to {EMAIL}, the old address bounces. {N}",
+        "my email changed, it's {EMAIL} now. {F}",
+        "Tried calling twice this morning, I'm on {PHONE} until {TIME}. {F}",
+        "Is the {PROC} covered by {INS}? member no. on file. ({N})",
+        "Can the report go to my GP as well? ({N})",
+        "Reply to {EMAIL} please, thanks. {N}, {CITY}.",
+        "Cheque is in the post for the deposit. {N}, {CITY}",
+        "Envíen el informe a {EMAIL}, por favor. Gracias, {N}",
+        "¿Puedo llevar a mi hija a la consulta? Saludos, {N}",
+        "Mi teléfono es {PHONE}. Un saludo, {F}",
+        "Merci d'envoyer la facture à {EMAIL}. Cordialement, {N}",
+        "Est-ce que je peux conduire après l'injection ? Merci, {F}",
+        "Können Sie mich unter {PHONE} zurückrufen? Danke, {N}",
+        "Bitte die Rechnung an {EMAIL} schicken. Viele Grüße, {F}",
+        "Posso levar acompanhante? Att, {N}",
+        "Obrigado pela ajuda, liguem para {PHONE}. Abraço, {F}",
+        "Grazie mille, il mio numero è {PHONE}. Saluti, {N}",
+        "Is there a wheelchair at the entrance? Many thanks.\n{N}",
+        "Running about ten minutes behind, sorry! {F}",
+        "hi can i get an appt next week. {F}\n{PHONE}",
+        "ok thanks, will talk it over at home and get back to you. {F}",
+        "{F} again, sorry, forgot to say my {REL} is driving me",
+        "{F} again! one more thing, is parking free?",
+        "been in agony all week with the {COND}, the physio thinks its the disc, can i book in, {N}, {PHONE}, thanks a million",
+    ]
+    # round 8: words that are also names, opening a sentence in their ordinary sense
+    ordinary_openers = [
+        "Dawn is always the worst for the stiffness, is that normal after the {PROC}?",
+        "Dusk and dawn are when the ache kicks in. Why would that be?",
+        "Joy is hard to find when every step hurts. Will the {PROC} help with {COND}?",
+        "Bill came through for the scan, is the {PROC} billed the same way?",
+        "Grace period for the deposit, how long is it?",
+        "Hope this is the right place to ask: how long before I can drive?",
+        "Will power alone isn't getting me through the {COND}, what are my options?",
+        "Mark the date: can I book the {PROC} for early {MONTH}?",
+        "Rose hip tea, {DRUG} and heat packs are all I use. Anything else?",
+        "Summer holidays start soon, can I swim after the {PROC}?",
+        "Sandy beaches and long walks, are those fine a week after?",
+        "Chase the pain away with what, though? Is rest enough?",
+        "Sky-high pain this morning, should I call someone?",
+        "Ruby-red skin round the needle site, normal or not?",
+        "Jack-knife position on the table, is that how the {PROC} is done?",
+        "Florence, Venice and Rome in {MONTH}: too much walking after the {PROC}?",
+        "Is Dallas-Fort Worth close to any of your clinics?",
+        "Is Winston-Salem or Wilkes-Barre nearer to you?",
+        "{W} Hospital did my scan, can they send it to you?",
+        "{W} General referred me, do you need a letter from them?",
+        "St {W}'s did my {PROC} years ago, does that matter?",
+        "Is there Wi-Fi in the recovery area?",
+        "Do I bring the X-Ray films or just the report?",
+        "Can I wear a T-Shirt and joggers on the day?",
+        "Is the E-Mail reminder sent the day before?",
+    ]
+    # round 8: questions in other languages whose nouns and sentence openings are capitalised
+    clean_foreign_more = [
+        "Wie lange dauert die Behandlung bei {COND}? Muss ich danach liegen?",
+        "Ist die Injektion bei einem Bandscheibenvorfall sinnvoll? Wie schnell wirkt sie?",
+        "Wann darf ich nach der Spritze wieder Auto fahren? Was ist mit Sport?",
+        "Hoe lang duurt het herstel? Mag ik daarna fietsen?",
+        "Combien de temps dure l'intervention ? Est-ce douloureux ?",
+        "¿Cuánto tiempo dura la recuperación? ¿Puedo trabajar al día siguiente?",
+        "Quanto tempo demora a recuperação? Posso conduzir depois?",
+        "Quanto dura il recupero? Posso tornare in palestra?",
+    ]
     lines: list[dict[str, object]] = []
 
     def draw(templates: list[str], times: int, lower: float | None = None, upper: float | None = None,
@@ -796,6 +864,9 @@ def main() -> None:
     draw(clean_foreign, 8, lower=0.15)
     draw(clean_more, 12, lower=0.3, upper=0.06)
     draw(travel_clean, 40, lower=0.1)
+    draw(signoff, 14, lower=0.15)
+    draw(clean_foreign_more, 10, lower=0.1)
+    draw(ordinary_openers, 10, lower=0.1)
     seen: set[str] = set()
     with OUT.open("w", encoding="utf-8") as out:
         for line in lines:

@@ -93,6 +93,20 @@ def test_clinic_questions_are_left_alone(detector: PiiDetector, text: str) -> No
     ("the NHI is HTR7730 i think", ["HTR7730"]),
     ("schreib an tom punkt keller at example punkt de", ["tom punkt keller at example punkt de"]),
     ("my record no. at st. luke's is SL-552-0912", ["SL-552-0912"]),
+    # round 8: a date of birth in words, in any language, after its cue; a phone number said partly in
+    # words; a local number with no phone word; names in a script the name model cannot read
+    ("I was born on the second of june 1958 in Sligo, is that relevant?", ["second of june 1958"]),
+    ("Mon père est né le 9 avril 1944 et il a très mal au dos", ["9 avril 1944"]),
+    ("mi padre nació el 3 de octubre de 1950, puede venir?", ["3 de octubre de 1950"]),
+    ("she was born on the twenty-first of march, nineteen fifty-one", ["nineteen fifty-one"]),
+    ("my nan was born on Boxing Day 1938, too old for it?", ["Boxing Day 1938"]),
+    ("DOB: 1985年11月02日, phone on file", ["1985年11月02日"]),
+    ("text me on eight one two, 555, 0199 after work", ["eight one two, 555, 0199"]),
+    ("call oh two oh double seven 1234 5678 any time", ["double seven 1234 5678"]),
+    ("no answer on the old one, try 555-0176 instead", ["555-0176"]),
+    ("my daughter 陈静 will bring me, can she stay in the room?", ["陈静"]),
+    ("Regards, Дмитрий Соколов (Dmitri)", ["Дмитрий Соколов"]),
+    ("السلام عليكم، اسمي ليلى حداد، هاتفي 0501234567", ["ليلى حداد"]),
 ])
 def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, text: str, secrets: list[str]) -> None:
     redacted = detector.redact(text)
@@ -108,6 +122,13 @@ def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, t
     "Question 3: is the fibrin made from 100% human plasma?",
     "My HbA1c is 6.8 and my eGFR 72. I lifted 120 kg. Does the way I lift matter?",
     "I read about the injection on an avenida travel blog 3 weeks ago, is it new?",
+    # round 8: a year after "born" that is not a birth date, ranges and doses shaped like a local number,
+    # a few digit words, and a whole question in another script (no identifier, so no one's name)
+    "I was born with scoliosis and had surgery in 1998, can I still have the injection?",
+    "Is 400-1000 mg of ibuprofen a day too much? Some say 300-1000",
+    "Pain is a seven, eight on bad days and two or three on good ones",
+    "纤维蛋白注射后多久可以上班？",
+    "Можно ли делать инъекцию при грыже диска?",
 ])
 def test_numbers_that_identify_no_one_are_left_alone(detector: PiiDetector, text: str) -> None:
     assert detector.redact(text) == text
