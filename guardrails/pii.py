@@ -651,7 +651,7 @@ def _other_script_names(text: str, found: list[Span]) -> list[Span]:
     details, "我叫王秀英，电话 138 5555 2467"), and kept otherwise (a question: "注射の後、何日で仕事に戻れますか？")."""
     if text.isascii():
         return []
-    probe = _MARKS.sub("\u4e00", text)  # a vowel sign is part of its word (any non-Latin letter stands in)
+    probe = _MARKS.sub("\u10d0", text)  # a vowel sign is part of its word (a Georgian letter stands in)
     runs = list(_OTHER_SCRIPT.finditer(probe))
     if not runs:
         return []
@@ -671,9 +671,10 @@ _DENSE = re.compile(r"[\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")  # kana, CJK i
 
 
 def _name_sized(run: str) -> bool:
-    """At most four words, each at most 12 letters, or 6 in the scripts that write a syllable a character."""
+    """At most six words (Thai spaces phrases, not words), each at most 12 letters, or 6 in the scripts that
+    write a syllable a character."""
     words = run.split()
-    return len(words) <= 4 and all(len(w) <= (6 if _DENSE.search(w) else 12) for w in words)
+    return len(words) <= 6 and all(len(w) <= (6 if _DENSE.search(w) else 12) for w in words)
 
 
 def _mostly_foreign(text: str) -> bool:

@@ -136,64 +136,107 @@ def _spoken_digits(run: str) -> tuple[int, int]:
     return digits, spoken
 
 
-# A date of birth after its cue, in any language, up to its year: "born the third of may 1971", "née
-# le 22 mars 1947", "nací el 7 de junio de 1973", "born on Christmas Day 1949", "生年月日：昭和45年3月12日".
-# Presidio's date patterns want digits; between the cue and the year only a date's words may stand
-# (see birth_dates): numbers, ordinals, month names of many languages (Babel's), a few linking
-# words and capitalised words (a holiday, another calendar's month), so "born with scoliosis, had
-# surgery in 1998" is not a date of birth.
-BIRTH_CUE = (r"(?:born|n[ée]e|né|nac(?:id[oa]|í|i|ió)|geboren|geb\.|nat[oa]|nascid[oa]|nasci|urodzon[ya]|"
+# A date of birth after its cue, in any language: "born the third of may 1971", "née le 22 mars 1947",
+# "nació el quince de marzo de mil novecientos setenta y uno", "born on Christmas Day 1949", "dob is oh
+# three, oh nine, sixty-eight", "生年月日：昭和45年3月12日". Presidio's date patterns want digits. After the
+# cue, birth_dates reads on while each word is a date's word: digits, a month name of many languages
+# (Babel's CLDR data), a number word of those languages (num2words'), a linking word, or a capitalised
+# word (a holiday, another calendar's month, a town: "nato a Napoli il 18 gennaio 1971"), and keeps what
+# it read when it holds a date: a year, a month and a number, or three numbers. "born with scoliosis,
+# had surgery in 1998" and "born 3 weeks early" are not dates of birth.
+BIRTH_CUE = (r"(?:born|n[ée]e|né|nac(?:id[oa]|í|i|ió)|geboren|geb\.|nat[oa]|nasceu|nascid[oa]|nasci|urodzon[ya]|"
+             r"urodzi(?:ł|l)(?:em|am|a)?(?:\s+si[ęe])?|ur\.(?=\s*\d)|"
              r"dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento|"
              r"date\s+de\s+naissance|data\s+di\s+nascita|data\s+de\s+nascimento|生年月日|出生日期|出生)")
-_TENS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-_UNITS = r"(?:one|two|three|four|five|six|seven|eight|nine)"
-# a year in digits, or said: "nineteen sixty-three", "nineteen oh five", "two thousand and one"
-_YEAR = (r"(?:(?<!\d)(?:1[89]\d\d|20[0-2]\d)(?!\d)|\bnineteen[\s-]+(?:" + _TENS + r"(?:[\s-]+" + _UNITS + r")?|oh[\s-]+" + _UNITS +
-         r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b"
-         r"|\btwo\s+thousand(?:\s+and)?(?:\s+" + _UNITS + r"|\s+ten|\s+eleven|\s+twelve)?\b)")
-_CJK_DATE = r"[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}日"
-BIRTH_DATE = re.compile(r"(?i)(?<!\w)" + BIRTH_CUE + r"(?!\w)[\s:：,=-]*(?P<id>" + _CJK_DATE + r"|[^\n!?;]{0,45}?" + _YEAR +
-                        r"(?:年\d{1,2}月\d{1,2}日)?)")
-_BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|urodz|dob|d\.o\.b|birth|naissance|nascita|nacimiento|生")
-_DATE_LINKS = frozenset("""the of on in at de del le el la il lo du di da do am im em a à y and en day year th st nd rd er
-o º ª e is was est es ist é è""".split())
-_NUMBER_WORDS = frozenset("""first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
-thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth twenty thirty one
-two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen
-nineteen forty fifty sixty seventy eighty ninety thousand hundred primero premier 1er""".split())
-# the languages patients here write, for Babel's month names
-_MONTH_LOCALES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro", "hu", "tr", "ga", "ca")
+BIRTH_CUE_RE = re.compile(r"(?i)(?<!\w)" + BIRTH_CUE + r"(?!\w)")
+_CJK_DATE = re.compile(r"[\s:：]*(?P<id>[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}日)")
+_BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|urodz|ur\.|dob|d\.o\.b|birth|naissance|nascita|nacimiento|生")
+_DATE_TOKEN = re.compile(r"['’]\d\d\b|[^\W_]+")  # a word, or a year with an apostrophe ('57)
+_DATE_GAP = re.compile(r"[\s,./:：=()\-–—]{0,4}")
+_DATE_LINKS = frozenset("""the of on in at de del des den le el la il lo du di da do am im em a à y and en op van
+day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr""".split())
+# the languages patients here write, for month names (Babel) and number words (num2words)
+_DATE_LOCALES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro", "hu", "tr", "ga", "ca",
+                 "id")
 
 
 @lru_cache(maxsize=1)
 def month_names() -> frozenset[str]:
-    """Month names, full and abbreviated, of _MONTH_LOCALES (Babel's CLDR data, read on first use)."""
+    """Month names, full and abbreviated, of _DATE_LOCALES (Babel's CLDR data, read on first use)."""
     from babel.dates import get_month_names
 
     names: set[str] = set()
-    for locale in _MONTH_LOCALES:
+    for locale in _DATE_LOCALES:
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 names |= {str(n).lower().strip(".") for n in get_month_names(width, context, locale).values()}
     return frozenset(names)
 
 
+@lru_cache(maxsize=1)
+def number_words() -> frozenset[str]:
+    """The words of days (1-31, cardinal and ordinal) and of years (1900-2029) in _DATE_LOCALES, as
+    num2words writes them ("quince", "ventotto", "mil novecientos setenta y uno", "nineteen sixty-eight"),
+    and "oh" for a spoken zero. Built on first use (about 0.2 s)."""
+    from num2words import CONVERTER_CLASSES, num2words
+
+    def spell(n: int, lang: str, to: str) -> set[str]:
+        try:
+            return set(re.findall(r"[^\W\d_]+", str(num2words(n, lang=lang, to=to)).lower()))
+        except (NotImplementedError, KeyError, ValueError, TypeError, OverflowError, AttributeError):
+            return set()  # a form this language's converter does not write
+
+    words = {"oh", "o", "zero", "hundred", "thousand"}
+    for lang in (x for x in _DATE_LOCALES if x in CONVERTER_CLASSES):
+        for n in range(1, 32):
+            words |= spell(n, lang, "cardinal") | spell(n, lang, "ordinal")
+        for year in range(1900, 2030):
+            words |= spell(year, lang, "year") or spell(year, lang, "cardinal")
+    return frozenset(w for w in words if len(w) > 1 or w == "o")
+
+
+def _date_word(word: str) -> str | None:
+    """What a word after a birth cue is: "digit", "month", "number", "link", "cap", or None (not a date's word)."""
+    lower = word.lower()
+    if any(ch.isdigit() for ch in word):
+        return "digit"
+    if lower in month_names():
+        return "month"
+    if lower in _DATE_LINKS:  # before number words: "and" and "e" are in num2words' years too
+        return "link"
+    if lower in number_words():
+        return "number"
+    return "cap" if word[:1].isupper() else None
+
+
 def birth_dates(text: str) -> list[tuple[int, int]]:
-    """The dates after a birth cue, up to their year, when every word between is a date's word."""
+    """The date read after each birth cue (see BIRTH_CUE)."""
     if not _BIRTH_GATE.search(text):
         return []
     out: list[tuple[int, int]] = []
-    for m in BIRTH_DATE.finditer(text):
-        piece = m.group("id")
-        if re.search(r"[^\W\d_]\.\s+[A-Z]", piece):
-            continue  # across a sentence ("born in Leeds. Call me ... 2019")
-        words = re.findall(r"[^\W_]+", piece)
-        if len(words) > 10:
+    for cue in BIRTH_CUE_RE.finditer(text):
+        if cjk := _CJK_DATE.match(text, cue.end()):
+            out.append((cjk.start("id"), cjk.end("id")))
             continue
-        months = month_names()
-        if all(any(ch.isdigit() for ch in w) or w.lower() in _DATE_LINKS or w.lower() in _NUMBER_WORDS
-               or w.lower() in months or w[:1].isupper() for w in words):
-            out.append((m.start("id"), m.end("id")))
+        taken: list[tuple[int, int, str, str]] = []
+        pos = cue.end()
+        for m in _DATE_TOKEN.finditer(text, pos):
+            gap = text[pos:m.start()]
+            kind = _date_word(m.group(0))
+            if kind is None or len(taken) >= 14 or not _DATE_GAP.fullmatch(gap) or (
+                    "." in gap and kind == "cap" and taken and taken[-1][3] != "digit"):
+                break  # not a date's word, too far, or a new sentence ("born in Leeds. Call me")
+            taken.append((m.start(), m.end(), m.group(0), kind))
+            pos = m.end()
+        while taken and taken[-1][3] in ("link", "cap"):
+            taken.pop()
+        while taken and taken[0][3] == "link":
+            taken.pop(0)
+        kinds = [k for _, _, _, k in taken]
+        year = any(re.fullmatch(r"(?:1[89]|20)\d\d|['’]\d\d", w) for _, _, w, _ in taken)
+        numeric = sum(k in ("digit", "number") for k in kinds)
+        if taken and (year or ("month" in kinds and numeric) or numeric >= 3):
+            out.append((taken[0][0], taken[-1][1]))
     return out
 
 

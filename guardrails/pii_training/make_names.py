@@ -249,7 +249,8 @@ def main() -> None:
             slot = out[i + 1:j]
             makers: dict[str, Callable[[], str]] = {
                 "F": first, "N": full, "L": last, "I": initial, "V": vietnamese, "W": word_name,
-                "f": lambda: first().lower(), "w": lambda: word_name().lower(), "l": lambda: last().lower()}
+                "f": lambda: first().lower(), "w": lambda: word_name().lower(), "l": lambda: last().lower(),
+                "n": lambda: full().lower()}
             value = makers.get(slot)
             if value is not None:
                 v = value()
@@ -825,6 +826,53 @@ def main() -> None:
         "Can I wear a T-Shirt and joggers on the day?",
         "Is the E-Mail reminder sent the day before?",
     ]
+    # round 9: introductions in the patient's own language and register (cue words the model had not
+    # seen), lower-case names with a number and no cue, names before a town or a street
+    intros = [
+        "oi, aqui é o {F}, meu zap {PHONE}. a hérnia tá doendo demais",
+        "aqui é a {F}, tudo bem? queria marcar uma consulta",
+        "Sou a {F}, filha do {F}. Ele tem {NUM} anos e dor nas costas.",
+        "hola q tal, soy la {F} de {CITY}, me duele mucho la espalda",
+        "buenas, soy el {F}, mi número es {PHONE}",
+        "Magandang hapon po, ako po si {N} mula sa {CITY}. Number ko po {PHONE}",
+        "Hello po, si {F} po ito, tanong lang po about sa injection",
+        "Dzień dobry, {F} z tej strony, mam pytanie o zastrzyk.",
+        "Moja córka {F} ma {NUM} lat i bóle pleców. Mój mąż {N} też.",
+        "Mój syn {F} miał wypadek, czy może przyjść na konsultację?",
+        "Buongiorno, sono {F}, scrivo per mio padre {N}, ha {NUM} anni.",
+        "Salve, sono la moglie di {N}, potete richiamarmi?",
+        "Guten Tag, hier ist {N}. Ich habe eine Frage zur Spritze.",
+        "Danke für die Antwort!\nLiebe Grüße, {F}",
+        "Hartelijk dank, met vriendelijke groet,\n{N}",
+        "Bonjour, c'est {F} de {CITY}, je voudrais un rendez-vous.",
+        "Habari, naitwa {N}, namba yangu ni {PHONE}",
+        "Halo, saya {N} dari {CITY}, mau tanya soal suntikan.",
+        "my back is killing me can sum1 call me 2day {PHONE} ask 4 {f}",
+        "{n} {PHONE} pls call re the {PROC}",
+        "{f} {l} here, {PHONE}, call after {TIME}",
+        "{N} here, {CITY}. Landline {PHONE}, leave a message if I'm out.",
+        "{N}, {NUM} {STREET}, {CITY}. Asking for my {REL}.",
+        "everyone calls me by my nickname but the form has {N}. {PHONE}",
+        "thanks for the reply yesterday, {f}",
+        "hey its {f} again ({F} on my insurance card), sorry for all the msgs",
+        "i havent got a printer x {f}",
+    ]
+    # round 9: people's and places' names inside the name of an institution, an event or a team, and job
+    # titles in capitals: not a person here
+    institutions = [
+        "{L} Hospital did my scan last year, can they send it over?",
+        "My physio at St {F}'s Hospital told me to ask about this.",
+        "I was treated at {L} Memorial before, do you need those notes?",
+        "Is the {L} Clinic one of your partners?",
+        "I'm training for the {CITY} Marathon in {MONTH}, is that realistic?",
+        "My pain started after the {CITY} Half Marathon, could that be the disc?",
+        "I golf at St {F}s every summer, when can I swing a club?",
+        "Season ticket holder for the {CITY} Rovers, can I sit through a game?",
+        "The Nurse Practitioner said I might be a candidate, what next?",
+        "Our Practice Manager asked whether you take referrals by fax.",
+        "The Physician Assistant mentioned {PROC}, is that what you do?",
+        "{L} University Hospital referred me, do you have my letter?",
+    ]
     # round 8: questions in other languages whose nouns and sentence openings are capitalised
     clean_foreign_more = [
         "Wie lange dauert die Behandlung bei {COND}? Muss ich danach liegen?",
@@ -867,6 +915,8 @@ def main() -> None:
     draw(signoff, 14, lower=0.15)
     draw(clean_foreign_more, 10, lower=0.1)
     draw(ordinary_openers, 10, lower=0.1)
+    draw(intros, 14, lower=0.25)
+    draw(institutions, 12, lower=0.1)
     seen: set[str] = set()
     with OUT.open("w", encoding="utf-8") as out:
         for line in lines:

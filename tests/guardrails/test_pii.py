@@ -99,6 +99,11 @@ def test_clinic_questions_are_left_alone(detector: PiiDetector, text: str) -> No
     ("Mon père est né le 9 avril 1944 et il a très mal au dos", ["9 avril 1944"]),
     ("mi padre nació el 3 de octubre de 1950, puede venir?", ["3 de octubre de 1950"]),
     ("she was born on the twenty-first of march, nineteen fifty-one", ["nineteen fifty-one"]),
+    # round 9: number words of other languages (num2words), more birth words, an apostrophe year
+    ("mi madre nació el dos de mayo de mil novecientos cuarenta y ocho", ["mil novecientos cuarenta y ocho"]),
+    ("urodziłam się 4 lipca 1969 roku, czy mogę przyjść?", ["4 lipca 1969"]),
+    ("ik ben geboren op 3 maart 1977, kan ik langskomen?", ["3 maart 1977"]),
+    ("born in oct '61, am I too old for this?", ["oct '61"]),
     ("my nan was born on Boxing Day 1938, too old for it?", ["Boxing Day 1938"]),
     ("DOB: 1985年11月02日, phone on file", ["1985年11月02日"]),
     ("text me on eight one two, 555, 0199 after work", ["eight one two, 555, 0199"]),
@@ -125,6 +130,8 @@ def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, t
     # round 8: a year after "born" that is not a birth date, ranges and doses shaped like a local number,
     # a few digit words, and a whole question in another script (no identifier, so no one's name)
     "I was born with scoliosis and had surgery in 1998, can I still have the injection?",
+    "My son was born 3 weeks early, can I have the injection while breastfeeding?",
+    "Since my daughter was born in March my back has been sore, is that normal?",
     "Is 400-1000 mg of ibuprofen a day too much? Some say 300-1000",
     "Pain is a seven, eight on bad days and two or three on good ones",
     "纤维蛋白注射后多久可以上班？",
