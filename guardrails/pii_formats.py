@@ -144,20 +144,27 @@ def _spoken_digits(run: str) -> tuple[int, int]:
 # word (a holiday, another calendar's month, a town: "nato a Napoli il 18 gennaio 1971"), and keeps what
 # it read when it holds a date: a year, a month and a number, or three numbers. "born with scoliosis,
 # had surgery in 1998" and "born 3 weeks early" are not dates of birth.
+# (the birth words of the languages patients here write: English, Spanish, French, German, Italian,
+# Portuguese, Polish, Dutch, Romanian, Hungarian, Turkish, Tagalog, Swahili, Indonesian and Malay, Czech,
+# Scandinavian, Finnish, Greek, Chinese and Japanese)
 BIRTH_CUE = (r"(?:born|n[ée]e|né|nac(?:id[oa]|í|i|ió)|geboren|geb\.|nat[oa]|nasceu|nascid[oa]|nasci|urodzon[ya]|"
-             r"urodzi(?:ł|l)(?:em|am|a)?(?:\s+si[ęe])?|ur\.(?=\s*\d)|"
+             r"urodzi(?:ł|l)(?:em|am|a)?(?:\s+si[ęe])?|ur\.(?=\s*\d)|n[ăa]scut[ăa]?(?:\s+(?:pe|[îi]n))?|"
+             r"sz[üu]let(?:ett|[ée]si\s+d[áa]tum(?:a)?)|do[ğg]um\s+tarihi|do[ğg]dum|ipinanganak(?:\s+(?:noong|sa))?|"
+             r"alizaliwa(?:\s+tarehe)?|(?:tanggal\s+|tarikh\s+)?lahir(?:\s+pada)?|narozen[aá]?|f[öo]dd|f[øo]dt|"
+             r"syntynyt|γεννήθηκ[αε]|"
              r"dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date|birthday|geburtsdatum|fecha\s+de\s+nacimiento|"
              r"date\s+de\s+naissance|data\s+di\s+nascita|data\s+de\s+nascimento|生年月日|出生日期|出生)")
 BIRTH_CUE_RE = re.compile(r"(?i)(?<!\w)" + BIRTH_CUE + r"(?!\w)")
 _CJK_DATE = re.compile(r"[\s:：]*(?P<id>[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}日)")
-_BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|urodz|ur\.|dob|d\.o\.b|birth|naissance|nascita|nacimiento|生")
+_BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|n[ăa]sc|urodz|ur\.|dob|d\.o\.b|birth|naissance|nascita|"
+                         r"nacimiento|sz[üu]let|do[ğg]|ipinanganak|zaliwa|lahir|narozen|f[öo]dd|f[øo]dt|syntyn|γεννή|生")
 _DATE_TOKEN = re.compile(r"['’]\d\d\b|[^\W_]+")  # a word, or a year with an apostrophe ('57)
 _DATE_GAP = re.compile(r"[\s,./:：=()\-–—]{0,4}")
 _DATE_LINKS = frozenset("""the of on in at de del des den le el la il lo du di da do am im em a à y and en op van
-day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr""".split())
+day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr pe noong tarehe pada den στις""".split())
 # the languages patients here write, for month names (Babel) and number words (num2words)
 _DATE_LOCALES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro", "hu", "tr", "ga", "ca",
-                 "id")
+                 "id", "ms", "fil", "sw", "el")
 
 
 @lru_cache(maxsize=1)

@@ -104,6 +104,8 @@ def test_clinic_questions_are_left_alone(detector: PiiDetector, text: str) -> No
     ("urodziłam się 4 lipca 1969 roku, czy mogę przyjść?", ["4 lipca 1969"]),
     ("ik ben geboren op 3 maart 1977, kan ik langskomen?", ["3 maart 1977"]),
     ("born in oct '61, am I too old for this?", ["oct '61"]),
+    ("Salut, tatăl meu e născut pe 9 martie 1950, poate veni?", ["9 martie 1950"]),
+    ("ang nanay ko ay ipinanganak noong Hunyo 2, 1951", ["Hunyo 2, 1951"]),
     ("my nan was born on Boxing Day 1938, too old for it?", ["Boxing Day 1938"]),
     ("DOB: 1985年11月02日, phone on file", ["1985年11月02日"]),
     ("text me on eight one two, 555, 0199 after work", ["eight one two, 555, 0199"]),
