@@ -159,9 +159,9 @@ _CJK_DATE = re.compile(r"[\s:：]*(?P<id>[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}
 _BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|n[ăa]sc|urodz|ur\.|dob|d\.o\.b|birth|naissance|nascita|"
                          r"nacimiento|sz[üu]let|do[ğg]|ipinanganak|zaliwa|lahir|narozen|f[öo]dd|f[øo]dt|syntyn|γεννή|生")
 _DATE_TOKEN = re.compile(r"['’]\d\d\b|[^\W_]+")  # a word, or a year with an apostrophe ('57)
-_DATE_GAP = re.compile(r"[\s,./:：=()\-–—]{0,4}")
+_DATE_GAP = re.compile(r"[\s,./:：=()'’\-–—]{0,4}")
 _DATE_LINKS = frozenset("""the of on in at de del des den le el la il lo du di da do am im em a à y and en op van
-day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr pe noong tarehe pada den στις""".split())
+day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr pe noong tarehe pada den στις s as""".split())
 # the languages patients here write, for month names (Babel) and number words (num2words)
 _DATE_LOCALES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro", "hu", "tr", "ga", "ca",
                  "id", "ms", "fil", "sw", "el")
