@@ -269,7 +269,8 @@ _LOCAL_GATE = re.compile(r"\d{3}[-. ]\d{4}")
 # a code: letters, digits, "/", ".", "-", with a digit in it, and digit groups after it ("898 0034 5521");
 # a few capitals may lead it ("QQ 12 34 56 C")
 _TOKEN = r"(?:[A-Z]{1,4}\s(?=\d))?(?=[\w/.-]*\d)[A-Za-z0-9](?:[A-Za-z0-9/.-]*[A-Za-z0-9])?(?:\s\d{2,}(?![\w/]))*"
-NUMBER_LABEL = re.compile(r"(?i)\b(?P<label>[a-z][\w'-]*)\s+(?:number|no\.?|num|nr|#|id|card)(?:\s+(?:is|was))?"
+# (the label word ends a word: "take Norco 5/325" has no "no" label)
+NUMBER_LABEL = re.compile(r"(?i)\b(?P<label>[a-z][\w'-]*)\s+(?:number|no\.?|num|nr|#|id|card)(?![a-z])(?:\s+(?:is|was))?"
                           r"\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
 ACRONYM_LABEL = re.compile(r"\b(?P<label>[A-Z]{2,6})(?:\s+(?:is|was|=))?\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
 # a compound word that says "number" ("Versichertennummer", "Pasientnummer", "número de historia")
