@@ -159,9 +159,9 @@ _CJK_DATE = re.compile(r"[\s:：]*(?P<id>[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}
 _BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|n[ăa]sc|urodz|ur\.|dob|d\.o\.b|birth|naissance|nascita|"
                          r"nacimiento|sz[üu]let|do[ğg]|ipinanganak|zaliwa|lahir|narozen|f[öo]dd|f[øo]dt|syntyn|γεννή|生")
 _DATE_TOKEN = re.compile(r"['’]\d\d\b|[^\W_]+")  # a word, or a year with an apostrophe ('57)
-_DATE_GAP = re.compile(r"[\s,./:：=()\-–—]{0,4}")
+_DATE_GAP = re.compile(r"[\s,./:：=()'’\-–—]{0,4}")
 _DATE_LINKS = frozenset("""the of on in at de del des den le el la il lo du di da do am im em a à y and en op van
-day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr pe noong tarehe pada den στις""".split())
+day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr pe noong tarehe pada den στις s as""".split())
 # the languages patients here write, for month names (Babel) and number words (num2words)
 _DATE_LOCALES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro", "hu", "tr", "ga", "ca",
                  "id", "ms", "fil", "sw", "el")
@@ -269,7 +269,8 @@ _LOCAL_GATE = re.compile(r"\d{3}[-. ]\d{4}")
 # a code: letters, digits, "/", ".", "-", with a digit in it, and digit groups after it ("898 0034 5521");
 # a few capitals may lead it ("QQ 12 34 56 C")
 _TOKEN = r"(?:[A-Z]{1,4}\s(?=\d))?(?=[\w/.-]*\d)[A-Za-z0-9](?:[A-Za-z0-9/.-]*[A-Za-z0-9])?(?:\s\d{2,}(?![\w/]))*"
-NUMBER_LABEL = re.compile(r"(?i)\b(?P<label>[a-z][\w'-]*)\s+(?:number|no\.?|num|nr|#|id|card)(?:\s+(?:is|was))?"
+# (the label word ends a word: "take Norco 5/325" has no "no" label)
+NUMBER_LABEL = re.compile(r"(?i)\b(?P<label>[a-z][\w'-]*)\s+(?:number|no\.?|num|nr|#|id|card)(?![a-z])(?:\s+(?:is|was))?"
                           r"\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
 ACRONYM_LABEL = re.compile(r"\b(?P<label>[A-Z]{2,6})(?:\s+(?:is|was|=))?\s*[:#]?\s*(?P<id>" + _TOKEN + ")")
 # a compound word that says "number" ("Versichertennummer", "Pasientnummer", "número de historia")

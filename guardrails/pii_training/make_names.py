@@ -873,6 +873,34 @@ def main() -> None:
         "The Physician Assistant mentioned {PROC}, is that what you do?",
         "{L} University Hospital referred me, do you have my letter?",
     ]
+    # round 10: introductions and relatives in more languages (family name first where the language writes
+    # it so), nicknames in brackets, "from {name}" openers, names in pasted file names
+    intros_more = [
+        "Habari, jina langu ni {N}. Nina maumivu ya mgongo.",
+        "Shikamoo, naandika kwa niaba ya mama yangu, Bi. {N}.",
+        "Jó napot, {L} {F} vagyok, időpontot szeretnék kérni.",
+        "Salut, sunt {N} și am o întrebare despre injecție.",
+        "Buna ziua, mama mea {N} are dureri de spate.",
+        "Hola, les escribe {N} desde {CITY}, quería consultar por la infiltración.",
+        "Selam, annem {N} için yazıyorum, çok ağrısı var.",
+        "Merhaba, ben {N}, randevu almak istiyorum.",
+        "Servus, i bin da {N}, bitte ruft's mi zruck.",
+        "Cześć, {F} tu, mam pytanie o cennik.",
+        "Sehr geehrte Damen und Herren, bitte senden Sie die Unterlagen an {N}.",
+        "Gentili, vi scrivo per mia nonna, {N}, ha {NUM} anni.",
+        "Bom dia, sou filha da Dona {N}, ela tem dor na coluna.",
+        "Hola po, yung lola ko si {N}, masakit ang likod niya.",
+        "coucou c'est {f} 😅 j'ai perdu le papier du rdv",
+        "hiii it's {f} ({n}) 🥲 back is worse after the flight",
+        "yo its big {f} ({n}) lemme know bout friday",
+        "Name: {N} ({F} is fine)\nQuestion: is the injection painful?",
+        "gm! quick q from {f}, does it work on neck discs?",
+        "text from {f} — car wont start, can i move my slot?",
+        "hey this is {f} {l} my date of birth is on the form",
+        "Appointment confirmation for {I} please, to the usual email.",
+        "The scan file is called {L}_{F}_MRI_LSPINE.zip, did it upload?",
+        "Just a quick note to say thank you to the whole team!! {F} x",
+    ]
     # round 8: questions in other languages whose nouns and sentence openings are capitalised
     clean_foreign_more = [
         "Wie lange dauert die Behandlung bei {COND}? Muss ich danach liegen?",
@@ -917,6 +945,7 @@ def main() -> None:
     draw(ordinary_openers, 10, lower=0.1)
     draw(intros, 14, lower=0.25)
     draw(institutions, 12, lower=0.1)
+    draw(intros_more, 14, lower=0.2)
     seen: set[str] = set()
     with OUT.open("w", encoding="utf-8") as out:
         for line in lines:

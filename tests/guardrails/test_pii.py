@@ -136,6 +136,7 @@ def test_identifiers_of_formats_no_list_names_are_found(detector: PiiDetector, t
     "Since my daughter was born in March my back has been sore, is that normal?",
     "Is 400-1000 mg of ibuprofen a day too much? Some say 300-1000",
     "Pain is a seven, eight on bad days and two or three on good ones",
+    "Can I take Norco 5/325 after? I have a few left over from dental work.",
     "纤维蛋白注射后多久可以上班？",
     "Можно ли делать инъекцию при грыже диска?",
 ])
