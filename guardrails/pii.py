@@ -51,6 +51,7 @@ from guardrails.pii_names import (
     features,
     known_words,
     load_words,
+    first_names,
     place_words,
     shared_model,
     zipf,
@@ -468,7 +469,7 @@ class PiiDetector:
         held = self._lexicon_for
         if held is None or held[0] is not vocabulary:
             held = self._lexicon_for = (vocabulary, Lexicon(self._medical, known_words(vocabulary, self._extra),
-                                                                        self._orgs, place_words()))
+                                                                        self._orgs, place_words(), first_names()))
         return held[1]
 
     def _names(self, text: str) -> list[Span]:

