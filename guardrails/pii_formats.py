@@ -156,12 +156,10 @@ BIRTH_CUE = (r"(?:born|n[ée]e|né|nac(?:id[oa]|í|i|ió)|geboren|geb\.|nat[oa]|
              r"date\s+de\s+naissance|data\s+di\s+nascita|data\s+de\s+nascimento|生年月日|出生日期|出生)")
 BIRTH_CUE_RE = re.compile(r"(?i)(?<!\w)" + BIRTH_CUE + r"(?!\w)")
 _CJK_DATE = re.compile(r"[\s:：]*(?P<id>[^\s\d]{0,4}\d{1,4}年\d{1,2}月\d{1,2}日)")
-_BIRTH_GATE = re.compile(r"(?i)born|n[ée]|nac|geb|nat|nasc|n[ăa]sc|urodz|ur\.|dob|d\.o\.b|birth|naissance|nascita|"
-                         r"nacimiento|sz[üu]let|do[ğg]|ipinanganak|zaliwa|lahir|narozen|f[öo]dd|f[øo]dt|syntyn|γεννή|生")
 _DATE_TOKEN = re.compile(r"['’]\d\d\b|[^\W_]+")  # a word, or a year with an apostrophe ('57)
 _DATE_GAP = re.compile(r"[\s,./:：=()'’\-–—]{0,4}")
 _DATE_LINKS = frozenset("""the of on in at de del des den le el la il lo du di da do am im em a à y and en op van
-day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr pe noong tarehe pada den στις s as""".split())
+day year th st nd rd er o º ª e is was est es ist é è r roku año ano anno jahr pe noong tarehe pada στις s as""".split())
 # the languages patients here write, for month names (Babel) and number words (num2words)
 _DATE_LOCALES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ro", "hu", "tr", "ga", "ca",
                  "id", "ms", "fil", "sw", "el")
@@ -218,10 +216,8 @@ def _date_word(word: str) -> str | None:
 
 def birth_dates(text: str) -> list[tuple[int, int]]:
     """The date read after each birth cue (see BIRTH_CUE)."""
-    if not _BIRTH_GATE.search(text):
-        return []
     out: list[tuple[int, int]] = []
-    for cue in BIRTH_CUE_RE.finditer(text):
+    for cue in BIRTH_CUE_RE.finditer(text):  # no cheaper gate: a gate of the cues' stems cost twice this search
         if cjk := _CJK_DATE.match(text, cue.end()):
             out.append((cjk.start("id"), cjk.end("id")))
             continue
