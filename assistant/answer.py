@@ -180,6 +180,14 @@ class Assistant:
 
     def _reply(self, message: Message, decision: InputDecision, history: list[TurnRecord], trace: Trace,
                use_writer: bool) -> Reply:
+        reply = self._decided(message, decision, history, trace, use_writer)
+        if decision.safety_net and reply.action in ("answer", "no_answer", "refuse"):
+            reply = Reply(reply.action, reply.category, f"{self.message('safety_net')}\n{reply.body}",
+                          reply.sources, reply.suggestions)
+        return reply
+
+    def _decided(self, message: Message, decision: InputDecision, history: list[TurnRecord], trace: Trace,
+                 use_writer: bool) -> Reply:
         verdict = decision.verdict
         if verdict is not None and verdict.category == "diagnosis" and verdict.action == "refuse":
             return self._diagnosis(message, history, trace)
@@ -188,11 +196,7 @@ class Assistant:
             return Reply(verdict.action, verdict.category or "faq", body)
         category: Category = verdict.category if verdict is not None and verdict.category else "faq"
         found = self._ground(message, history, trace)
-        reply = self._answer_or_not(found, message, category, trace, use_writer)
-        if decision.safety_net and reply.action in ("answer", "no_answer"):
-            reply = Reply(reply.action, reply.category, f"{self.message('safety_net')}\n{reply.body}",
-                          reply.sources, reply.suggestions)
-        return reply
+        return self._answer_or_not(found, message, category, trace, use_writer)
 
     def find(self, message: Message, history: list[TurnRecord], trace: Trace) -> Found:
         """Rewrite a follow-up, retrieve and screen passages, compose a draft, gather the evidence

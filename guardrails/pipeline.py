@@ -13,7 +13,8 @@ Input checks, in order (the first that fires decides):
 2. the other rules, in policy order, then the classifier's other classes;
 3. a message in another language gets the language reply (a red flag in it has escalated above);
 otherwise the message is an ordinary question. A red-flag score in the grey band below the
-threshold sets ``safety_net``: the answer leads with the policy's safety line.
+threshold sets ``safety_net``: the answer (or the refusal of a diagnosis, treatment or medicine
+request) leads with the policy's safety line.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from guardrails.rules import CONVERSATION_TURNS, CompiledCheck
 from guardrails.verdict import Verdict, passed
 from knowledge.embeddings import Embedder
 from knowledge.search import Passage
+
+# Replies that still speak to the patient's message, so a red-flag score in the grey band leads
+# them with the safety line (an escalation, an injection or abuse never need it).
+SAFETY_NET_CATEGORIES = ("diagnosis", "treatment_decision", "medication")
 
 
 class ClassifierSource(Protocol):
@@ -105,7 +110,11 @@ class Guardrails:
         scores = model.scores(Reading(message.text, message.vector, message.sentences, message.sentence_vectors))
 
         def decided(verdict: Verdict) -> InputDecision:
-            return InputDecision(verdict, verdicts, scores, message.language)
+            # A request the reply still speaks to (a diagnosis or treatment question, a medicine)
+            # keeps the safety net: "my leg keeps giving way, what do I have?" just below the
+            # red-flag threshold gets the refusal led by what to do if it is happening now.
+            net = verdict.category in SAFETY_NET_CATEGORIES and scores.in_grey_band()
+            return InputDecision(verdict, verdicts, scores, message.language, safety_net=net)
 
         red = [i for i, c in enumerate(self.checks) if c.check.category in RED_FLAGS]
         other = [i for i, c in enumerate(self.checks) if c.check.category not in RED_FLAGS]

@@ -174,6 +174,27 @@ def test_a_message_in_the_grey_band_is_answered_after_the_safety_line(clinic_ser
     assert (response.trace or {})["safety_net"] is True
 
 
+def test_a_diagnosis_request_in_the_grey_band_gets_the_refusal_after_the_safety_line(clinic_services: Services) -> None:
+    message = "my left leg has felt weaker this week and I trip on the stairs, what do I have?"
+    guardrails = clinic_services.guardrails
+    model = guardrails.classifier.get()
+    read = guardrails.read(message)
+    scores = model.scores(Reading(read.text, read.vector, read.sentences, read.sentence_vectors))
+    score = scores.red_flag
+    # The test's policy: red flags just above this message's score, diagnosis just below its own.
+    banded = replace(model, thresholds={**model.thresholds, "emergency": score + 0.01, "self_harm": score + 0.01,
+                                        "diagnosis": min(scores.best["diagnosis"] - 0.01, 0.5)},
+                     grey=score - 0.01)
+    clinic_services.__dict__["guardrails"] = Guardrails(guardrails.policy, Fixed(banded), guardrails.normaliser,
+                                                         guardrails.embedder, guardrails.languages)
+    clinic_services.__dict__.pop("assistant", None)
+    response = clinic_services.assistant.ask(message)
+    safety = clinic_services.assistant.message("safety_net")
+    assert (response.action, response.category) == ("refuse", "diagnosis")
+    assert response.answer.startswith(safety)
+    assert "I'm not able to diagnose" in response.answer
+
+
 @pytest.mark.parametrize("message", [
     "sharp pain in my lower back when I bend, could it be a herniated disc?",
     "my MRI report says annular fissure at L4-5, what does that mean for me?",
