@@ -4,7 +4,11 @@
 
 A planted identifier counts as found when no character of it survives redaction... strictly: when
 its text no longer appears in the redacted message. A clean case (no identifiers: medical words,
-capitalised terms, months, drug names) counts as wrongly redacted when anything in it is replaced.
+capitalised terms, months, drug names) counts as wrongly redacted when anything in it is replaced;
+of those, the ones where only a personal date became [DATE] are counted apart as well (the detector
+redacts every date with a day in it by design, as HIPAA's Safe Harbor does: an appointment's date
+picks a patient out of the clinic's schedule; set authors told to label dates of birth only count
+them as clean). The total is the figure against the target; the split says how much of it is that choice.
 Cost: milliseconds per message over the file, p50 and p95, after warm-up; each message is timed
 --rounds times (default 5) and its median kept, so a pause from another process on a shared
 machine does not read as the detector's cost. Prints figures; asserts
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import defaultdict
@@ -30,12 +35,20 @@ sys.path.insert(0, str(ROOT))
 from guardrails.pii import PiiDetector  # noqa: E402
 
 STRUCTURED = ("EMAIL", "PHONE", "DOB", "MRN", "INSURANCE_ID", "ADDRESS")
+PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+
+
+def only_dates(text: str, redacted: str) -> bool:
+    """True when the redaction of ``text`` replaced personal dates and nothing else."""
+    added = [tag for tag in PLACEHOLDER.findall(redacted) if tag not in PLACEHOLDER.findall(text)]
+    return bool(added) and all(tag == "[DATE]" for tag in added)
 
 
 def measure(path: Path, detector: PiiDetector, show: int = 0, rounds: int = 5) -> dict[str, Any]:
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
     found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     clean_changed = 0
+    clean_dates = 0
     clean = 0
     misses: list[str] = []
     false: list[str] = []
@@ -52,6 +65,7 @@ def measure(path: Path, detector: PiiDetector, show: int = 0, rounds: int = 5) -
             clean += 1
             if redacted != text:
                 clean_changed += 1
+                clean_dates += only_dates(text, redacted)
                 false.append(f"{text[:80]!r} -> {redacted[:80]!r}")
             continue
         for ident in case["identifiers"]:
@@ -70,7 +84,7 @@ def measure(path: Path, detector: PiiDetector, show: int = 0, rounds: int = 5) -
         "name_recall": round(found["NAME"][0] / max(1, found["NAME"][1]), 4), "names": found["NAME"],
         "other_recall": round(other[0] / max(1, other[1]), 4), "other": other,
         "per_kind": {k: v for k, v in sorted(found.items())},
-        "clean_wrongly_redacted": f"{clean_changed}/{clean}",
+        "clean_wrongly_redacted": f"{clean_changed}/{clean}", "clean_only_dates": clean_dates,
         "ms_p50": round(times[len(times) // 2], 3), "ms_p95": round(times[int(len(times) * 0.95)], 3),
         "misses": misses[:show], "false_redactions": false[:show],
     }
@@ -96,7 +110,7 @@ def main() -> None:
         print(f"{r['file']}: {r['messages']} messages; structured identifiers {r['structured_recall']:.1%} "
               f"({r['structured'][0]}/{r['structured'][1]}), names {r['name_recall']:.1%} ({r['names'][0]}/{r['names'][1]}), "
               f"other kinds {r['other_recall']:.1%} ({r['other'][0]}/{r['other'][1]}); clean messages wrongly redacted "
-              f"{r['clean_wrongly_redacted']}; {r['ms_p50']} ms p50, {r['ms_p95']} ms p95 per message")
+              f"{r['clean_wrongly_redacted']} ({r['clean_only_dates']} of them only a personal date); {r['ms_p50']} ms p50, {r['ms_p95']} ms p95 per message")
         print("  per kind:", ", ".join(f"{k} {a}/{b}" for k, (a, b) in r["per_kind"].items()))
         for line in r["misses"]:
             print("  missed", line)

@@ -240,3 +240,15 @@ def test_lower_case_twins_find_what_their_patterns_find() -> None:
             def key(m: re.Match[str]) -> tuple[tuple[int, int], tuple[bool, ...]]:
                 return m.span(), tuple(g is not None for g in m.groups())
             assert [key(m) for m in pattern.finditer(text)] == [key(m) for m in pii._lower_iter(pattern, twin, text)], text
+
+
+def test_the_benchmark_counts_a_clean_message_changed_only_by_a_personal_date_apart() -> None:
+    from benchmarks.pii_bench import only_dates
+
+    detector = PiiDetector()
+    appointment = "My appointment is on 14 March 2026 at 10:30, can I move it?"
+    redacted = detector.redact(appointment)
+    assert "[DATE]" in redacted and only_dates(appointment, redacted)
+    named = "Hi, I'm Priya Raman, is my appointment still on 14 March 2026?"
+    assert not only_dates(named, detector.redact(named))
+    assert not only_dates("Is it done under local anaesthetic?", "Is it done under local anaesthetic?")
