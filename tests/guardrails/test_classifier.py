@@ -13,6 +13,7 @@ import pytest
 
 from assistant.answer import Assistant
 from assistant.wiring import Services
+from core.types import Response
 from guardrails.classifier import ONE_READING, MessageClassifier, Reading, is_short, red_flag_of
 from guardrails.corpus import LABELS, load_corpus
 from guardrails.fit import ClassifierStore, train
@@ -157,38 +158,35 @@ class Fixed:
         return self.model
 
 
-def test_a_message_in_the_grey_band_is_answered_after_the_safety_line(clinic_services: Services) -> None:
-    message = "my legs feel a bit tingly after the injection, how long until I can drive?"
+def _ask_in_the_grey_band(clinic_services: Services, message: str, refuse_diagnosis: bool = False) -> Response:
+    """Ask ``message`` with the real model under a test policy: the red-flag thresholds just above its
+    score and the safety net just below (and, with ``refuse_diagnosis``, diagnosis just below its own)."""
     guardrails = clinic_services.guardrails
     model = guardrails.classifier.get()
     read = guardrails.read(message)
-    score = model.scores(Reading(read.text, read.vector, read.sentences, read.sentence_vectors)).red_flag
-    banded = replace(model, thresholds={**model.thresholds, "emergency": score + 0.01, "self_harm": score + 0.01},
-                     grey=score - 0.01)
+    scores = model.scores(Reading(read.text, read.vector, read.sentences, read.sentence_vectors))
+    thresholds = {**model.thresholds, "emergency": scores.red_flag + 0.01, "self_harm": scores.red_flag + 0.01}
+    if refuse_diagnosis:
+        thresholds["diagnosis"] = min(scores.best["diagnosis"] - 0.01, 0.5)
+    banded = replace(model, thresholds=thresholds, grey=scores.red_flag - 0.01)
     clinic_services.__dict__["guardrails"] = Guardrails(guardrails.policy, Fixed(banded), guardrails.normaliser,
                                                          guardrails.embedder, guardrails.languages)
     clinic_services.__dict__.pop("assistant", None)
-    response = clinic_services.assistant.ask(message)
+    return clinic_services.assistant.ask(message)
+
+
+def test_a_message_in_the_grey_band_is_answered_after_the_safety_line(clinic_services: Services) -> None:
+    response = _ask_in_the_grey_band(clinic_services,
+                                     "my legs feel a bit tingly after the injection, how long until I can drive?")
     safety = clinic_services.assistant.message("safety_net")
     assert response.action != "escalate" and response.answer.startswith(safety)
     assert (response.trace or {})["safety_net"] is True
 
 
 def test_a_diagnosis_request_in_the_grey_band_gets_the_refusal_after_the_safety_line(clinic_services: Services) -> None:
-    message = "my left leg has felt weaker this week and I trip on the stairs, what do I have?"
-    guardrails = clinic_services.guardrails
-    model = guardrails.classifier.get()
-    read = guardrails.read(message)
-    scores = model.scores(Reading(read.text, read.vector, read.sentences, read.sentence_vectors))
-    score = scores.red_flag
-    # The test's policy: red flags just above this message's score, diagnosis just below its own.
-    banded = replace(model, thresholds={**model.thresholds, "emergency": score + 0.01, "self_harm": score + 0.01,
-                                        "diagnosis": min(scores.best["diagnosis"] - 0.01, 0.5)},
-                     grey=score - 0.01)
-    clinic_services.__dict__["guardrails"] = Guardrails(guardrails.policy, Fixed(banded), guardrails.normaliser,
-                                                         guardrails.embedder, guardrails.languages)
-    clinic_services.__dict__.pop("assistant", None)
-    response = clinic_services.assistant.ask(message)
+    response = _ask_in_the_grey_band(
+        clinic_services, "my left leg has felt weaker this week and I trip on the stairs, what do I have?",
+        refuse_diagnosis=True)
     safety = clinic_services.assistant.message("safety_net")
     assert (response.action, response.category) == ("refuse", "diagnosis")
     assert response.answer.startswith(safety)
