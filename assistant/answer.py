@@ -181,7 +181,7 @@ class Assistant:
     def _reply(self, message: Message, decision: InputDecision, history: list[TurnRecord], trace: Trace,
                use_writer: bool) -> Reply:
         reply = self._decided(message, decision, history, trace, use_writer)
-        if decision.safety_net and reply.action in ("answer", "no_answer", "refuse"):
+        if decision.safety_net:  # the guardrails decide which replies carry it (guardrails/pipeline.py)
             reply = Reply(reply.action, reply.category, f"{self.message('safety_net')}\n{reply.body}",
                           reply.sources, reply.suggestions)
         return reply
