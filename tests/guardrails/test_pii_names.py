@@ -5,6 +5,7 @@ giving what Presidio's recognisers give when called on every text."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -57,6 +58,18 @@ def test_the_saved_model_is_the_one_its_training_data_gives() -> None:
     """Changing the corpus, the generated names or the features without retraining fails here
     (`python -m guardrails.pii_names` retrains and saves)."""
     assert pii_names.NameModel.load().corpus_sha256 == pii_names.corpus_hash()
+
+
+def test_a_hand_written_line_whose_name_is_not_in_its_text_is_refused(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file in pii_training/ trains the model; a label that is not in its text (a typo) is a clear
+    error naming the file and line, not a silently useless example."""
+    (tmp_path / "names_extra.jsonl").write_text(
+        json.dumps({"text": "thanks, Jo", "names": ["Jo"]}) + "\n"
+        + json.dumps({"text": "regards, Siobhan", "names": ["Siobhán"]}) + "\n", encoding="utf-8")
+    monkeypatch.setattr(pii_names, "NAMED", tmp_path)
+    with pytest.raises(ValueError, match=r"names_extra.jsonl:2: .*Siobhán"):
+        pii_names.training_examples()
 
 
 def test_training_is_reproducible(detector: PiiDetector) -> None:
