@@ -32,7 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from guardrails.pii import PiiDetector  # noqa: E402
+from guardrails.pii import TAGS, PiiDetector  # noqa: E402
 
 STRUCTURED = ("EMAIL", "PHONE", "DOB", "MRN", "INSURANCE_ID", "ADDRESS")
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
@@ -44,8 +44,19 @@ def only_dates(text: str, redacted: str) -> bool:
     return bool(added) and all(tag == "[DATE]" for tag in added)
 
 
+def check_kinds(path: Path, cases: list[dict[str, Any]]) -> None:
+    """A set labelled with a kind the detector does not know (say DATE_OF_BIRTH for DOB) would be counted under
+    "other kinds" and read as a silent 0/0 or a wrong recall: refuse it, naming the case."""
+    for case in cases:
+        for ident in case.get("identifiers") or []:
+            if ident.get("kind") not in TAGS:
+                raise SystemExit(f"{path}: case {case.get('id')}: unknown identifier kind {ident.get('kind')!r};"
+                                 f" the detector's kinds are {', '.join(TAGS)}")
+
+
 def measure(path: Path, detector: PiiDetector, show: int = 0, rounds: int = 5) -> dict[str, Any]:
     cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    check_kinds(path, cases)
     found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     clean_changed = 0
     clean_dates = 0

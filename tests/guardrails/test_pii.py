@@ -242,6 +242,17 @@ def test_lower_case_twins_find_what_their_patterns_find() -> None:
             assert [key(m) for m in pattern.finditer(text)] == [key(m) for m in pii._lower_iter(pattern, twin, text)], text
 
 
+def test_the_benchmark_refuses_a_set_labelled_with_a_kind_the_detector_does_not_know(tmp_path: Path) -> None:
+    from benchmarks.pii_bench import check_kinds
+
+    good = [{"id": "a", "text": "born 3/4/1961", "identifiers": [{"kind": "DOB", "text": "3/4/1961"}]},
+            {"id": "b", "text": "is it painful?", "identifiers": []}]
+    check_kinds(tmp_path / "set.yaml", good)
+    bad = [*good, {"id": "c", "text": "born 3/4/1961", "identifiers": [{"kind": "DATE_OF_BIRTH", "text": "3/4/1961"}]}]
+    with pytest.raises(SystemExit, match="case c: unknown identifier kind 'DATE_OF_BIRTH'"):
+        check_kinds(tmp_path / "set.yaml", bad)
+
+
 def test_the_benchmark_counts_a_clean_message_changed_only_by_a_personal_date_apart() -> None:
     from benchmarks.pii_bench import only_dates
 
