@@ -14,8 +14,9 @@ each as a class of formats rather than a list of examples:
 - an email written with "at" and "dot" ("jo.bloggs at example dot com", "jo [at] example [dot] org"),
   kept only when the domain it spells is a real one (tldextract's bundled suffix list);
 - a record number near a record word ("hospital number from St James's is S4419023", "pt id
-  0083721", "MRN is either 8820193 or 8820913"): Presidio's context-word idea, over a window of
-  characters instead of lemmas;
+  0083721", "MRN is either 8820193 or 8820913", "prontuário 88-20471", "カルテ番号は0093318"): Presidio's
+  context-word idea, over a window of characters instead of lemmas; the words, in the languages
+  patients here write, are data (guardrails/record_words.txt);
 - a local phone number of seven digits after a phone word ("cell 555-0123");
 - a code shaped like a record number with no word near it ("LKV2290417": letters then six or more
   digits), which no clinic term, dose, CPT code or spinal level has;
@@ -34,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 _POSTCODE_AFTER_TOWN = (r"(?:[1-9]\d{2}\s?\d{3}"  # India (PIN), Singapore
                         r"|\d{3}-\d{4}"  # Japan
@@ -82,8 +84,27 @@ _DOT_ONLY = re.compile(r"(?i)" + _DOT)
 # A record word, then within a few words (no sentence end) an identifier: a code with at least five
 # digits, optionally letters before or after, in groups ("RVJ 884 1029", "VSL-48210", "7734821X");
 # more of them joined by "or", "and", "/" or a comma ("either 8820193 or 8820913").
-RECORD_WORD = re.compile(r"(?i)\b(?:mrn|m\.r\.n|medical\s+record|records?|chart|hospital|hosp|patient|pt|uhid|"
-                         r"ur|nhi|case|file|registration|reg|ref|reference|clinic\s+(?:id|number|no))\b")
+RECORD_WORDS = Path(__file__).resolve().parent / "record_words.txt"
+# scripts written without spaces: a label there is glued to the particle after it ("診察券番号は004512です")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+@lru_cache(maxsize=1)
+def record_word() -> re.Pattern[str]:
+    """The record words of guardrails/record_words.txt as one pattern (read once, on first use)."""
+    spaced: list[str] = []
+    unspaced: list[str] = []
+    for line in RECORD_WORDS.read_text(encoding="utf-8").splitlines():
+        word = line.split("#", 1)[0].strip().lower()
+        if word:
+            (unspaced if _UNSPACED.search(word) else spaced).append(r"\s+".join(map(re.escape, word.split())))
+    if not spaced:
+        raise ValueError(f"{RECORD_WORDS}: no record words")
+    longest_first = sorted(spaced, key=len, reverse=True)
+    pattern = r"\b(?:" + "|".join(longest_first) + r")\b"
+    if unspaced:
+        pattern += "|" + "|".join(sorted(unspaced, key=len, reverse=True))
+    return re.compile("(?i)" + pattern)
 _CODE = r"(?<![\w$£€₹.,/-])(?:[A-Z]{1,4}[\s-]?)?\d[\d\s-]{3,}\d[A-Z]{0,2}(?![\w/.,]\d)\b"
 CODE = re.compile(_CODE)  # capital letters only before the digits: "id 0083721" is not one code
 CODE_LIST = re.compile(r"\s*(?:,|/|\b(?i:or|and|either)\b)\s*(?i:maybe\s+|possibly\s+)?(?P<id>" + _CODE +
@@ -365,8 +386,9 @@ def spans(text: str, is_domain: Callable[[str], bool]) -> list[tuple[str, int, i
     if _POSTAL_GATE.search(text):
         out += [("ADDRESS", m.start(), m.end()) for m in POSTAL_LINE.finditer(text)]
         out += [("ADDRESS", m.start(), m.end()) for m in STREET_FIRST.finditer(text)]
-    for word in RECORD_WORD.finditer(text):
-        window = text[word.end():word.end() + _WINDOW]
+    for word in record_word().finditer(text):
+        # characters of unspaced scripts read as spaces (same offsets): a code there ends at a particle
+        window = _UNSPACED.sub(" ", text[word.end():word.end() + _WINDOW])
         stop = re.search(r"(?<!\bno)(?<!\bNo)(?<!\bNO)(?<!\bnr)(?<!\bref)(?<!\b[Ss]t)(?<!\b[Dd]r)(?<!\b[Mm]t)[.?!](?:\s|$)|\n",
                          window)  # not at "no.", "ref.", "St.", "Dr.": "my mrn at st. olaf's is SO-448-2210"
         window = window[:stop.start()] if stop else window

@@ -263,3 +263,34 @@ def test_the_benchmark_counts_a_clean_message_changed_only_by_a_personal_date_ap
     named = "Hi, I'm Priya Raman, is my appointment still on 14 March 2026?"
     assert not only_dates(named, detector.redact(named))
     assert not only_dates("Is it done under local anaesthetic?", "Is it done under local anaesthetic?")
+
+
+@pytest.mark.parametrize("text, number", [
+    ("Buenas, mi expediente en el hospital es 5530817, ¿cuándo me llaman?", "5530817"),
+    ("O meu prontuário é o 88-20471, posso marcar para março?", "88-20471"),
+    ("La cartella clinica di mio padre: 4417209. Serve il referto?", "4417209"),
+    ("父の病历号是 7730512，需要带什么？", "7730512"),
+    ("カルテ番号は0093318です。予約の変更はできますか？", "0093318"),
+])
+def test_a_record_number_after_a_label_in_the_patients_language_is_redacted(detector: PiiDetector, text: str,
+                                                                            number: str) -> None:
+    assert number not in detector.redact(text)
+
+
+def test_record_words_are_data_and_an_empty_list_is_a_clear_error(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from guardrails import pii_formats
+
+    (tmp_path / "record_words.txt").write_text("# only a comment\n", encoding="utf-8")
+    monkeypatch.setattr(pii_formats, "RECORD_WORDS", tmp_path / "record_words.txt")
+    pii_formats.record_word.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="no record words"):
+            pii_formats.record_word()
+        (tmp_path / "record_words.txt").write_text("akte\n患者番号\n", encoding="utf-8")
+        pii_formats.record_word.cache_clear()
+        assert pii_formats.record_word().search("meine Akte hat die Nummer") is not None
+        assert pii_formats.record_word().search("患者番号は") is not None
+        assert pii_formats.record_word().search("my chart") is None  # only what the file lists
+    finally:
+        pii_formats.record_word.cache_clear()
