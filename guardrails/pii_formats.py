@@ -105,6 +105,8 @@ def record_word() -> re.Pattern[str]:
     if unspaced:
         pattern += "|" + "|".join(sorted(unspaced, key=len, reverse=True))
     return re.compile("(?i)" + pattern)
+
+
 _CODE = r"(?<![\w$£€₹.,/-])(?:[A-Z]{1,4}[\s-]?)?\d[\d\s-]{3,}\d[A-Z]{0,2}(?![\w/.,]\d)\b"
 CODE = re.compile(_CODE)  # capital letters only before the digits: "id 0083721" is not one code
 CODE_LIST = re.compile(r"\s*(?:,|/|\b(?i:or|and|either)\b)\s*(?i:maybe\s+|possibly\s+)?(?P<id>" + _CODE +
