@@ -8,6 +8,7 @@ feedback comment."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from core.errors import ConfigError
+
+# the end of a cited sentence in a reply, "... [2]." (assistant/answer.py cite)
+_CITED_END = re.compile(r"(?<=\[\d\][.!?])\s+|(?<=\[\d\d\][.!?])\s+")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 EVAL_SESSION_PREFIX = "eval-"  # sessions opened by the evaluation runner
@@ -161,8 +165,16 @@ class SessionStore:
             db.execute(turns.insert().values(
                 session_id=session_id, turn_id=turn.turn_id, created=turn.created,
                 question=self.redact(turn.question), standalone=self.redact(turn.standalone), action=turn.action,
-                category=turn.category, answer=self.redact(turn.answer), sources=json.dumps(turn.sources),
+                category=turn.category, answer=self._redact_reply(turn.answer), sources=json.dumps(turn.sources),
                 latency_ms=turn.latency_ms, suggestions=json.dumps(turn.suggestions)))
+
+    def _redact_reply(self, answer: str) -> str:
+        """A reply is the assistant's own text, never the patient's: paragraphs (the answer, the
+        consultation line, the disclaimer) and, in an answer, cited sentences ("... [1]."). Each
+        piece is redacted on its own, so the pieces turns repeat (the disclaimer, an article's
+        sentence) are detected once: the detector keeps recent findings."""
+        return "\n\n".join(" ".join(self.redact(piece) for piece in _CITED_END.split(part))
+                             for part in answer.split("\n\n"))
 
     def feedback(self, turn_id: str, rating: str, comment: str = "") -> bool:
         """Record up/down on a stored turn; False when there is no such turn."""

@@ -10,7 +10,7 @@ knowledge base.
   (assistant/training/judged/*_questions.yaml);
 - answerability (assistant/answerability.yaml): the features of what was found, labelled
   answerable or not (assistant/training/*.jsonl).
-As for an evaluation question (evals/overlap.py keeps them below its MAX_COSINE), an example
+As for an evaluation question (evals/overlap.py keeps training below core.text.REWORDING_COSINE), an example
 question stored with a document is not counted when it is a rewording of the training question.
 """
 
@@ -33,7 +33,7 @@ from assistant.settings import PACKAGE_ROOT
 from assistant.trace import Trace
 from assistant.wiring import Services
 from core.errors import ConfigError
-from evals.overlap import MAX_COSINE
+from core.text import REWORDING_COSINE
 from knowledge.search import QuestionBank
 
 KNOWLEDGE = {"clinic": PACKAGE_ROOT / "knowledge" / "docs",
@@ -98,14 +98,14 @@ class Reader:
         message = svc.guardrails.read(check_input(question, svc.policy, 10_000))
         found = svc.assistant.find(message, [], Trace())
         examples = svc.examples
-        sims = examples.similarities(message.vector, MAX_COSINE)  # never its own question or a rewording
+        sims = examples.similarities(message.vector, REWORDING_COSINE)  # never its own question or a rewording
         yes, no = examples.nearest(sims)
         asked = replace(found.asked, example_sims=sims)
         values = {**found.evidence.values, "example_answerable": yes, "example_unanswerable": no}
         if self.bank is not None and self.bank.questions:
             near = self.bank.matrix @ message.vector
-            values["question_match"] = float(near[near < MAX_COSINE].max()) if (near < MAX_COSINE).any() else 0.0
-            asked = replace(asked, section_questions=self.bank.by_section(message.vector, MAX_COSINE))
+            values["question_match"] = float(near[near < REWORDING_COSINE].max()) if (near < REWORDING_COSINE).any() else 0.0
+            asked = replace(asked, section_questions=self.bank.by_section(message.vector, REWORDING_COSINE))
         # the likeliest sentence as the composer sees it with these features
         units = svc.composer.units(asked, found.passages)
         values["relevance_top"] = units[0].score if units else 0.0

@@ -34,6 +34,10 @@ _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060\ufeff]")
 # Words: letters (any script) with inner apostrophes or hyphens kept apart; numbers.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
 _TERM_WORD = re.compile(r"[a-z0-9]+")
+# Two texts at least this close by embedding cosine are rewordings of one message: no training
+# text may be this close to an evaluation case (evals/overlap.py), and no labelled example counts
+# as evidence for its own rewording (assistant/train.py).
+REWORDING_COSINE = 0.85
 DOMAIN_ZIPF = 4.0  # below this an article's word counts as its own term (wordfreq's Zipf scale)
 
 STOPWORDS = frozenset(

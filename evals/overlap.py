@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from core.text import REWORDING_COSINE
 from guardrails.corpus import dedup_key
 from knowledge.embeddings import Vectors
 
@@ -40,7 +41,7 @@ TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "assistant" / "trai
 EVAL_FOLDERS = (ROOT / "evals" / "sets", ROOT / "evals" / "sealed", ROOT / "evals" / "pii")
 PII_CORPUS = ROOT / "guardrails" / "pii_cases.yaml"
 PII_TRAINING = ROOT / "guardrails" / "pii_training"
-MAX_COSINE = 0.85
+MAX_COSINE = REWORDING_COSINE
 
 
 @dataclass(frozen=True)

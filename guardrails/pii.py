@@ -34,6 +34,7 @@ import logging
 import re
 import threading
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,10 +240,17 @@ class Span:
 class PiiDetector:
     """The recognisers above and the name model, built on first use (importing Presidio takes
     seconds), once; the name model is shared by every detector of the process.
-    ``vocabulary``: the articles' own words (never names on their own), read at each call."""
+    ``vocabulary``: the articles' own words (never names on their own), read at each call.
+    ``recent``: how many texts' findings are kept in memory (never stored) so that the several
+    redactions of one turn (its trace, its session row, its transcript) detect once; 0 for none
+    (benchmarks/pii_bench.py measures detection itself)."""
 
-    def __init__(self, vocabulary: Callable[[], Iterable[str]] | None = None, extra_words: Iterable[str] = ()) -> None:
+    def __init__(self, vocabulary: Callable[[], Iterable[str]] | None = None, extra_words: Iterable[str] = (),
+                 recent: int = 256) -> None:
         self._vocabulary = vocabulary or (lambda: ())
+        self._recent: OrderedDict[str, tuple[Any, tuple[Span, ...]]] = OrderedDict()
+        self._recent_size = recent
+        self._recent_lock = threading.Lock()
         self._extra = frozenset(w.lower() for w in extra_words)
         self._engine: Any = None
         self._medical: frozenset[str] = frozenset()
@@ -347,6 +355,22 @@ class PiiDetector:
         """Every piece of personal data, longest first where two overlap, in text order."""
         if not text or not text.strip():
             return []
+        if not self._recent_size:
+            return self._detect(text)
+        vocabulary = self._vocabulary()  # the findings hold for the articles' words they were found with
+        with self._recent_lock:
+            held = self._recent.get(text)
+            if held is not None and held[0] is vocabulary:
+                self._recent.move_to_end(text)
+                return list(held[1])
+        spans = self._detect(text)
+        with self._recent_lock:
+            self._recent[text] = (vocabulary, tuple(spans))
+            while len(self._recent) > self._recent_size:
+                self._recent.popitem(last=False)
+        return spans
+
+    def _detect(self, text: str) -> list[Span]:
         spans: list[Span] = []
         for entity, start, end in self.recognised(text):
             kind = ENTITY_TAGS[entity]

@@ -59,6 +59,22 @@ def test_text_is_redacted_on_the_way_in_and_feedback_is_recorded(store: SessionS
     assert row["feedback"] == "down" and row["sources"] == [] and row["answer"] == "a1"
 
 
+def test_a_stored_reply_is_redacted_piece_by_piece_with_nothing_lost(tmp_path: Path) -> None:
+    # the reply is redacted per paragraph and per cited sentence (so the repeated pieces are
+    # detected once); an identifier in any piece is still tagged and the rest is kept verbatim
+    from guardrails.pii import PiiDetector
+
+    store = SessionStore(f"sqlite:///{tmp_path / 's.sqlite3'}", redact=PiiDetector().redact)
+    answer = ("Most patients go home the same day [1]. If you are unsure, write to m.okonkwo@example.org [1]. "
+              "Soreness settles in days [2].\n\nBook a consultation.\n\nThis is not medical advice.")
+    store.append("s", TurnRecord("t1", time.time(), "q", "q", "answer", "faq", answer=answer))
+    stored = store.transcripts(include_evals=True)[0]["answer"]
+    assert "okonkwo" not in stored and "[EMAIL]" in stored
+    assert stored.startswith("Most patients go home the same day [1]. If you are unsure, write to [EMAIL]")
+    assert stored.endswith("Soreness settles in days [2].\n\nBook a consultation.\n\nThis is not medical advice.")
+    store.close()
+
+
 def test_transcripts_filter_and_leave_out_evaluation_sessions(store: SessionStore) -> None:
     now = time.time()
     store.append("eval-run", turn(1, now))

@@ -47,6 +47,20 @@ def test_training_twice_gives_the_same_model(services: Services) -> None:
     assert first.thresholds == second.thresholds and first.corpus_hash == second.corpus_hash
 
 
+def test_a_message_is_scored_as_the_vectorisers_matrix_would_score_it(services: Services) -> None:
+    # one message is scored through GramLogits (the vectorisers' matrix costs ~2.5 ms per call); a
+    # batch through the matrix: the two must agree, or a decision would depend on the batch
+    model = services.classifier.get()
+    texts = [e.text for e in services.classifier.corpus()[::40]]
+    texts += ["", "?!", "   ", "MY LEGS WENT NUMB!!!", "me duele mucho la espalda y no siento las piernas",
+              "recovery time?", "a" * 3000, "fibrin fibrin fibrin fibrin"]
+    vectors = services.classifier.featurise(texts)
+    batch = model.probabilities(texts, vectors)
+    one_by_one = np.vstack([model.probabilities([t], vectors[i:i + 1]) for i, t in enumerate(texts)])
+    assert len(texts) > 100 and np.abs(batch - one_by_one).max() < 1e-6
+    assert not np.allclose(batch[:, 0], batch[0, 0])  # the texts are told apart
+
+
 def test_the_model_is_tied_to_the_corpus_hash(services: Services, tmp_path: Path) -> None:
     store = services.classifier
     copy = tmp_path / "training"

@@ -25,6 +25,23 @@ def detector() -> PiiDetector:
     return found
 
 
+def test_recent_findings_are_reused_only_for_the_same_articles() -> None:
+    # the detector keeps recent findings (one turn redacts the same text several times); the
+    # articles' words take part in the reading, so when the articles change a text is read again
+    vocabulary: frozenset[str] = frozenset()
+    found = PiiDetector(lambda: vocabulary, recent=2)
+    reads: list[str] = []
+    detect = found._detect
+    found._detect = lambda text: reads.append(text) or detect(text)  # type: ignore[method-assign]
+    text = "thanks, Quillon"
+    assert [s.text for s in found.find(text)] == ["Quillon"] == [s.text for s in found.find(text)]
+    assert reads == [text]
+    vocabulary = frozenset({"fibrin"})
+    assert [s.text for s in found.find(text)] == ["Quillon"] and reads == [text, text]
+    found.find("call 07700 900461"), found.find("email a@b.org"), found.find(text)  # only the 2 most recent kept
+    assert reads[-1] == text and len(reads) == 5
+
+
 @pytest.mark.parametrize(("text", "secret", "kind"), [
     ("can you email the leaflet to r.ostrowski88@example.org please", "r.ostrowski88@example.org", "EMAIL"),
     ("call me back on 07700 900461 after 5", "07700 900461", "PHONE"),
