@@ -63,8 +63,9 @@ def _is_pii_set(path: Path) -> bool:
 
 def training_texts(pii: bool = False) -> list[Text]:
     """Every text a model learns from or matches against. ``pii=False``: the message models' corpora
-    and the example questions stored with the clinic's documents (knowledge/docs/*.meta.yaml
-    ``questions``); ``pii=True``: the personal-data detector's corpus."""
+    the example questions stored with the clinic's documents (knowledge/docs/*.meta.yaml
+    ``questions``) and the judged questions the sentence-relevance model learns from
+    (assistant/training/judged/*_questions.yaml); ``pii=True``: the personal-data detector's corpus."""
     out = []
     if pii:
         data: Any = yaml.safe_load(PII_CORPUS.read_text(encoding="utf-8")) or {}
@@ -78,6 +79,9 @@ def training_texts(pii: bool = False) -> list[Text]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for section, questions in (data.get("questions") or {}).items():
             out += [Text(str(q), f"{path.relative_to(ROOT)}#{section}") for q in questions]
+    for path in sorted((ROOT / "assistant" / "training" / "judged").glob("*_questions.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        out += [Text(str(c["question"]), f"{path.relative_to(ROOT)}#{n}") for n, c in enumerate(data.get("cases", []))]
     for folder, field in TRAINING.items():
         for path in sorted(folder.glob("*.jsonl")):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -129,11 +133,16 @@ def _breaches(encode: Encode, train: list[Text], cases: list[Text], threshold: f
 
 
 def prune(found: list[Breach]) -> int:
-    """Remove the breaching lines from their training files; how many were removed. Example
-    questions in a document's sidecar and cases of the personal-data corpus are not removed: reword
+    """Remove the breaching lines (or judged cases) from their training files; how many were removed.
+    Example questions in a document's sidecar and cases of the personal-data corpus are not removed: reword
     them by hand."""
     by_file: dict[str, set[int]] = {}
+    judged: dict[str, set[int]] = {}
     for b in found:
+        if "/judged/" in b.training.where and "#" in b.training.where:
+            name, index = b.training.where.rsplit("#", 1)
+            judged.setdefault(name, set()).add(int(index))
+            continue
         if ":" not in b.training.where:
             continue
         name, line = b.training.where.rsplit(":", 1)
@@ -142,7 +151,21 @@ def prune(found: list[Breach]) -> int:
         path = ROOT / name
         kept = [x for n, x in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if n not in lines]
         path.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    return sum(len(v) for v in by_file.values())
+    for name, indices in judged.items():
+        _prune_judged(ROOT / name, indices)
+    return sum(len(v) for v in by_file.values()) + sum(len(v) for v in judged.values())
+
+
+def _prune_judged(path: Path, indices: set[int]) -> None:
+    """Remove the judged cases at ``indices`` (their order in ``cases``), keeping the file's layout:
+    each case is the block from its ``- question:`` line to the next one."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    starts = [n for n, line in enumerate(lines) if line.startswith("- question:")]
+    drop: set[int] = set()
+    for k in indices:
+        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        drop.update(range(starts[k], end))
+    path.write_text("\n".join(x for n, x in enumerate(lines) if n not in drop) + "\n", encoding="utf-8")
 
 
 def main() -> None:

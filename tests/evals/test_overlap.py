@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.wiring import Services
 from evals import overlap
@@ -40,3 +42,21 @@ def test_the_personal_data_sets_are_checked_against_the_detector_corpus(
     monkeypatch.setattr(overlap, "training_texts", lambda pii=False: planted if pii else [])
     found = overlap.breaches(services.classifier.featurise)
     assert [b.training.where for b in found] == ["planted:pii"]
+
+
+def test_the_judged_questions_are_checked_and_pruned_case_by_case(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # the sentence-relevance model learns from assistant/training/judged/*_questions.yaml: checked
+    # like every other training text, and --prune removes a breaching case whole, keeping the rest
+    assert any("/judged/clinic_questions.yaml#" in t.where for t in overlap.training_texts())
+    judged = tmp_path / "assistant" / "training" / "judged"
+    judged.mkdir(parents=True)
+    path = judged / "clinic_questions.yaml"
+    path.write_text('version: 1\ncases:\n- question: "a?"\n  direct: [1]\n  support: []\n'
+                    '- question: "b?"\n  direct: [2, 3]\n  support: [4]\n- question: "c?"\n  direct: [5]\n',
+                    encoding="utf-8")
+    monkeypatch.setattr(overlap, "ROOT", tmp_path)
+    planted = overlap.Text("b?", "assistant/training/judged/clinic_questions.yaml#1")
+    assert overlap.prune([overlap.Breach(planted, overlap.Text("b?", "set/case"), 1.0)]) == 1
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert [c["question"] for c in data["cases"]] == ["a?", "c?"] and data["cases"][1]["direct"] == [5]
