@@ -608,8 +608,11 @@ def _phones(text: str, found: list[Span]) -> list[Span]:
         if any(s.start <= first and s.end >= m.end() for s in found):
             continue
         offset = max(0, m.start() - 3)
-        # letters glued to the number ("my number is07700900645i prefer") stop the matcher at a word edge
-        window = _GLUED.sub(" ", text[offset:m.end() + 3])
+        # letters glued to the number ("my number is07700900645i prefer") stop the matcher at a word edge;
+        # a digit in the context is not the run's (the run takes every digit its separators join), but
+        # the matcher would join it across punctuation of its own ("0991 [1", "0991 #2") and then fail
+        around = _DIGIT.sub(" ", text[offset:m.start()]), _DIGIT.sub(" ", text[m.end():m.end() + 3])
+        window = _GLUED.sub(" ", around[0] + run + around[1])
         for region in PHONE_REGIONS:
             hits = [(x.start + offset, x.end + offset) for x in phonenumbers.PhoneNumberMatcher(window, region, leniency=0)]
             out += [Span("PHONE", s, e, text[s:e]) for s, e in hits

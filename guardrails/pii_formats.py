@@ -118,14 +118,16 @@ _UNIT_AFTER = re.compile(r"(?i)\s*(?:rupees|rs|inr|usd|dollars|pounds|euros?|gbp
 # the words that say a phone number follows, in the languages patients here write
 _PHONE_WORDS = (r"(?:call|ring|text|phone|tel|cell|cel|mobile|mob|landline|line|whatsapp|number|reach|ph|hp|telefone|"
                 r"tel[eé]fono|telefono|m[oó]vil|celular|handy|portable|telem[oó]vel|num[eé]ro)")
-# A local number (no area code: 7 digits, "555-0148") after a phone word: phonenumbers needs the
+# an extension after a number: "555-0126x4", "555 0126 ext. 12"
+_EXTENSION = r"(?:\s?(?i:x|ext\.?)\s?\d{1,5})?"
+# A local number (no area code: 7 digits, "555-0148", "5550148") after a phone word: phonenumbers needs the
 # whole national number to match, and 6-7 bare digits elsewhere are counts, doses and prices.
 LOCAL_PHONE = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
-                         r"(?:[\s,|]+(?:me|us|him|her|on|at|is|it'?s|its|no\.?|number|:|#)){0,3}\s*[:#|]?\s*"
-                         r"(?P<id>(?<!\d)\d{3}[-. ]\d{4}(?![\d-]))")
+                         r"(?:[\s,|]+(?:me|us|him|her|back|on|at|is|it'?s|its|no\.?|number|:|#)){0,4}\s*[:#|]?\s*"
+                         r"(?P<id>(?<!\d)\d{3}[-. ]?\d{4}" + _EXTENSION + r"(?![\d-]))")
 # The same shape with no phone word ("use mine, 555-0152"), written with a dash or a dot: a count,
 # dose or price range has a unit after it or round ends ("400-1000 mg", "300-1000"), not a line number.
-BARE_LOCAL = re.compile(r"(?<![\w+(.,/$£€₹#-])([2-9]\d{2})[-.](\d{4})(?![\w/-]|[.,]\d)")
+BARE_LOCAL = re.compile(r"(?<![\w+(.,/$£€₹#-])([2-9]\d{2})[-.](\d{4})" + _EXTENSION + r"(?![\w/-]|[.,]\d)")
 # A number after a phone word, in any country's grouping ("cell 0803 555 1234", "whatsapp 0917 555
 # 0142"): phonenumbers knows the regions in pii.PHONE_REGIONS; after the word, any 8-13 digits will do.
 PHONE_WORD = re.compile(r"(?i)\b" + _PHONE_WORDS + r"\b"
@@ -281,7 +283,7 @@ BARE_CODE = re.compile(r"\b(?:[A-Z]{1,4}-?\d{6,10}[A-Z]?|[A-Z]{2,5}-\d{5}|\d{6,1
 _EMAIL_GATE = re.compile(r"(?i)\b(?:dot|punkt|ponto|punto|point)\b|[\[({<]\s*at\s*[\])}>]")
 _BOX_GATE = re.compile(r"(?i)box|postfach|apartado|postale|postal|rural|\br\.?\s?[dr]\b")
 _POSTAL_GATE = re.compile(r",[^\n]*\d{3}|\d{3}[^\n]*,")
-_LOCAL_GATE = re.compile(r"\d{3}[-. ]\d{4}")
+_LOCAL_GATE = re.compile(r"\d{3}[-. ]?\d{4}")
 
 
 # --- identifiers after any label, long digit runs, lower-case streets (round 5) --------------------

@@ -45,6 +45,9 @@ def test_recent_findings_are_reused_only_for_the_same_articles() -> None:
 @pytest.mark.parametrize(("text", "secret", "kind"), [
     ("can you email the leaflet to r.ostrowski88@example.org please", "r.ostrowski88@example.org", "EMAIL"),
     ("call me back on 07700 900461 after 5", "07700 900461", "PHONE"),
+    ("ask Dr Okonkwo on 020 7946 0991 [1] or 2", "020 7946 0991", "PHONE"),  # a digit just past the number
+    ("ring me back on 5550148 tonight", "5550148", "PHONE"),  # a local number, unseparated, after a phone word
+    ("office is 555.0187 ext 31, ask for billing", "555.0187 ext 31", "PHONE"),  # with its extension
     ("my daughter's cell is 312–555–0187 if I don't pick up", "312–555–0187", "PHONE"),  # en dashes
     ("my mobile: +91 98765 43210, is the injection done awake?", "+91 98765 43210", "PHONE"),
     ("I was born 02/11/1961, am I too old for the fibrin shot?", "02/11/1961", "DOB"),
