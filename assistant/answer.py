@@ -26,7 +26,7 @@ from assistant.rewrite import standalone
 from assistant.sessions import SessionStore, TurnRecord
 from assistant.trace import Trace
 from core.errors import InputError
-from core.types import Action, Category, Consultation, Response, SourceRef, Suggestion, new_id
+from core.types import Action, Category, Consultation, Response, SourceRef, Suggestion, cite, new_id
 from guardrails.pii import PiiDetector
 from guardrails.pipeline import Guardrails, InputDecision, Message
 from guardrails.policy import Policy
@@ -100,14 +100,6 @@ def check_input(text: str, policy: Policy, limit: int) -> str:
     if junk > max(2, len(cleaned) // 20) or letters < max(2, len(cleaned) // 5):
         raise InputError(policy.messages.unreadable)
     return " ".join(_CONTROL.sub(" ", cleaned).split())
-
-
-def cite(text: str, n: int) -> str:
-    """'Most patients go home.' -> 'Most patients go home [1].'"""
-    stripped = text.rstrip()
-    if stripped and stripped[-1] in ".!?":
-        return f"{stripped[:-1]} [{n}]{stripped[-1]}"
-    return f"{stripped} [{n}]."
 
 
 class Assistant:

@@ -8,7 +8,6 @@ feedback comment."""
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,9 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from core.errors import ConfigError
-
-# the end of a cited sentence in a reply, "... [2]." (assistant/answer.py cite)
-_CITED_END = re.compile(r"(?<=\[\d\][.!?])\s+|(?<=\[\d\d\][.!?])\s+")
+from core.types import CITED_END
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 EVAL_SESSION_PREFIX = "eval-"  # sessions opened by the evaluation runner
@@ -173,7 +170,7 @@ class SessionStore:
         consultation line, the disclaimer) and, in an answer, cited sentences ("... [1]."). Each
         piece is redacted on its own, so the pieces turns repeat (the disclaimer, an article's
         sentence) are detected once: the detector keeps recent findings."""
-        return "\n\n".join(" ".join(self.redact(piece) for piece in _CITED_END.split(part))
+        return "\n\n".join(" ".join(self.redact(piece) for piece in CITED_END.split(part))
                              for part in answer.split("\n\n"))
 
     def feedback(self, turn_id: str, rating: str, comment: str = "") -> bool:

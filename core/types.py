@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any, Literal
 
@@ -12,6 +13,18 @@ Category = Literal[
     "faq", "diagnosis", "treatment_decision", "medication", "emergency", "self_harm",
     "prompt_injection", "abuse", "off_topic", "language",
 ]
+
+
+# Where a cited sentence of a reply ends: "Most patients go home [1]. Soreness..." (``cite``)
+CITED_END = re.compile(r"(?<=\][.!?])\s+")
+
+
+def cite(text: str, n: int) -> str:
+    """'Most patients go home.' -> 'Most patients go home [1].'"""
+    stripped = text.rstrip()
+    if stripped and stripped[-1] in ".!?":
+        return f"{stripped[:-1]} [{n}]{stripped[-1]}"
+    return f"{stripped} [{n}]."
 
 
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
