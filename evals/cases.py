@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core import yamlfile
 from core.errors import ConfigError
 from core.types import Action, Category
 from guardrails.policy import check_patterns
@@ -96,8 +97,8 @@ def _line(node: Any, loc: tuple[Any, ...]) -> int | None:
 def load_set(path: Path) -> QuestionSet:
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
-        tree = yaml.compose(text)
+        raw = yamlfile.loads(text)
+        tree = yaml.compose(text, Loader=yamlfile.NodeLoader)
     except OSError as exc:
         raise ConfigError(f"cannot read question set {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from core import yamlfile
 from core.text import REWORDING_COSINE
 from guardrails.corpus import dedup_key
 from knowledge.embeddings import Vectors
@@ -68,7 +68,7 @@ def training_texts(pii: bool = False) -> list[Text]:
     (assistant/training/judged/*_questions.yaml); ``pii=True``: the personal-data detector's corpus."""
     out = []
     if pii:
-        data: Any = yaml.safe_load(PII_CORPUS.read_text(encoding="utf-8")) or {}
+        data: Any = yamlfile.load(PII_CORPUS) or {}
         out += [Text(str(c["text"]), f"{PII_CORPUS.relative_to(ROOT)}#{c.get('id')}") for c in data.get("cases", [])]
         for path in [*sorted(PII_TRAINING.glob("*.jsonl")), *sorted((ROOT / "guardrails" / "training").glob("*.jsonl"))]:
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -76,11 +76,11 @@ def training_texts(pii: bool = False) -> list[Text]:
                     out.append(Text(str(json.loads(line)["text"]), f"{path.relative_to(ROOT)}:{number}"))
         return out
     for path in sorted((ROOT / "knowledge" / "docs").glob("*.meta.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.load(path) or {}
         for section, questions in (data.get("questions") or {}).items():
             out += [Text(str(q), f"{path.relative_to(ROOT)}#{section}") for q in questions]
     for path in sorted((ROOT / "assistant" / "training" / "judged").glob("*_questions.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfile.load(path) or {}
         out += [Text(str(c["question"]), f"{path.relative_to(ROOT)}#{n}") for n, c in enumerate(data.get("cases", []))]
     for folder, field in TRAINING.items():
         for path in sorted(folder.glob("*.jsonl")):
@@ -98,7 +98,7 @@ def evaluation_texts(pii: bool = False) -> list[Text]:
         for path in sorted(folder.glob("*.yaml")):
             if _is_pii_set(path) != pii:
                 continue
-            data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data: Any = yamlfile.load(path) or {}
             for case in data.get("cases", []) if isinstance(data, dict) else []:
                 turns = case.get("turns") or ([case["text"]] if case.get("text") else [])
                 out += [Text(str(t), f"{path.stem}/{case.get('id')}") for t in turns]

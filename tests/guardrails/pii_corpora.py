@@ -6,14 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
+from core import yamlfile
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def pii_cases() -> list[dict[str, Any]]:
     paths = [ROOT / "guardrails" / "pii_cases.yaml", *sorted((ROOT / "evals" / "pii").glob("*.yaml"))]
-    return [case for path in paths for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+    return [case for path in paths for case in yamlfile.load(path)["cases"]]
 
 
 def pii_texts() -> list[str]:
