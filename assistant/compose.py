@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.examples import Examples
+from assistant.examples import Examples, key
 from assistant.linear import LinearModel
 from knowledge.bm25 import Terms
 from knowledge.embeddings import Vectors
@@ -38,7 +38,7 @@ _PART_SPLIT = re.compile(r"\?|\b(?:and also|and|or|vs\.?|versus|compared (?:to|w
 _TERMINAL = (".", "!", "?", "…")
 MIN_WORDS = 5
 RELEVANCE_FEATURES = ("cosine", "cosine_rank", "lexical", "lexical_idf", "passage_dense", "passage_rank",
-                      "section_question", "is_list", "leans_back", "example_match", "has_examples")
+                      "section_question", "is_list", "leans_back", "example_match", "has_examples", "example_vote")
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,7 @@ class ExtractiveComposer:
         q_terms = set(self.terms(asked.question))
         weight = sum(asked.idf.get(t, 0.0) for t in q_terms)
         units: list[Unit] = []
+        votes = self.examples.votes(asked.example_sims) if asked.example_sims is not None else {}
         for p_idx, passage in enumerate(passages[: s.passages]):
             sentences = passage.sentences
             if not sentences or len(passage.sentence_vectors) != len(sentences):
@@ -206,6 +207,7 @@ class ExtractiveComposer:
                     self.examples.answering(asked.example_sims, [sentences[j].text for j in indices])
                     if asked.example_sims is not None else 0.0,
                     1.0 if self.examples.present else 0.0,
+                    max(votes.get(key(sentences[j].text), 0.0) for j in indices),
                 ]
                 units.append(Unit(p_idx, indices, sentences, passage.sentence_vectors, 0.0, terms, features))
         order = sorted(range(len(units)), key=lambda k: -units[k].features[0])

@@ -5,12 +5,15 @@ MiniLM tells two wordings of one question apart from two different questions far
 tells whether a sentence answers a question; so the closest labelled question is strong evidence.
 The examples are the training questions of assistant/training/ for the knowledge base being
 served: answerable ones with the article sentences a judge marked as answering them
-(judged/*_questions.yaml), and not-answerable ones. A knowledge base with no labelled questions
+(judged/*_questions.yaml), and not-answerable ones. A judged question that is not an answerability
+example still tells which sentence answers its wording; only the answerability examples count as
+the nearest answerable or not-answerable question. A knowledge base with no labelled questions
 (a clinic's new articles) simply has none: every feature is then 0 and the models fall back on the
 others (``has_examples`` tells them).
 
     examples = Examples.load(training_dir, "clinic", embed)
-    examples.answering(vector, sentence_text)   # closest answerable example answered by that sentence
+    examples.answering(sims, [sentence_text])   # closest answerable example answered by that sentence
+    examples.votes(sims)[key(sentence_text)]    # share of the 10 nearest examples it answers
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ import yaml
 from knowledge.embeddings import Vectors
 
 Embed = Callable[[Sequence[str]], Vectors]
+VOTERS = 10  # the nearest examples that vote on a question's answering sentence
 
 
-def _key(text: str) -> str:
+def key(text: str) -> str:
+    """A sentence's text as the examples index it (whitespace collapsed)."""
     return " ".join(text.split())
 
 
@@ -38,6 +43,10 @@ class Examples:
     answerable: list[bool] = field(default_factory=list)
     matrix: Vectors = field(default_factory=lambda: np.zeros((0, 1), dtype=np.float32))
     by_sentence: dict[str, list[int]] = field(default_factory=dict)  # sentence text -> examples it answers
+    # False for a judged question that is not a labelled answerability example: it tells which sentence
+    # answers a wording (``answering``) but is not counted by ``nearest``
+    counted: list[bool] = field(default_factory=list)
+    answers_of: list[list[str]] = field(default_factory=list)  # example -> the sentences that answer it
 
     @property
     def present(self) -> bool:
@@ -59,20 +68,25 @@ class Examples:
             data = yaml.safe_load(judged.read_text(encoding="utf-8"))
             inventory = yaml.safe_load((folder.parent.parent / str(data["sentences"])).read_text(encoding="utf-8"))
             if "sentences" in inventory:
-                number = {"": {int(s["n"]): _key(str(s["text"])) for s in inventory["sentences"]}}
+                number = {"": {int(s["n"]): key(str(s["text"])) for s in inventory["sentences"]}}
             else:
-                number = {doc: {int(s["n"]): _key(str(s["text"])) for s in sents}
+                number = {doc: {int(s["n"]): key(str(s["text"])) for s in sents}
                           for doc, sents in inventory["documents"].items()}
             for case in data["cases"]:
                 texts = number.get(str(case.get("document", "")), number.get("", {}))
                 answers[str(case["question"])] = [texts[n] for n in case.get("direct") or [] if n in texts]
         names = list(questions)
+        counted = [True] * len(names)
+        judged_only = [q for q, texts in answers.items() if q not in questions and texts]
+        names += judged_only
+        counted += [False] * len(judged_only)
         by_sentence: dict[str, list[int]] = {}
         for i, q in enumerate(names):
             for text in answers.get(q, []):
                 by_sentence.setdefault(text, []).append(i)
         matrix = embed(names) if names else np.zeros((0, 1), dtype=np.float32)
-        return cls(names, [questions[q] for q in names], matrix, by_sentence)
+        return cls(names, [questions.get(q, True) for q in names], matrix, by_sentence, counted,
+                   [answers.get(q, []) for q in names])
 
     def similarities(self, vector: Vectors, below: float = 2.0) -> Vectors:
         """Cosine of the question to every example; those at or above ``below`` (training leaves
@@ -87,15 +101,32 @@ class Examples:
         """(closest answerable example, closest not-answerable example); 0 when there is none."""
         if not len(sims):
             return 0.0, 0.0
-        mask = np.array(self.answerable)
-        yes = float(sims[mask].max()) if mask.any() else 0.0
-        no = float(sims[~mask].max()) if (~mask).any() else 0.0
+        answerable, counted = np.array(self.answerable), np.array(self.counted or [True] * len(self.answerable))
+        yes_mask, no_mask = answerable & counted, ~answerable & counted
+        yes = float(sims[yes_mask].max()) if yes_mask.any() else 0.0
+        no = float(sims[no_mask].max()) if no_mask.any() else 0.0
         return max(yes, 0.0), max(no, 0.0)
+
+    def votes(self, sims: Vectors, k: int = VOTERS) -> dict[str, float]:
+        """The ``k`` nearest examples' say on which sentence answers the question: each votes, in
+        proportion to its cosine, for the sentences that answer it (sentence text -> share, summing
+        to at most 1). Where ``answering`` asks how close the nearest example of one sentence is,
+        this asks whether the question's neighbours agree on it."""
+        if not len(sims):
+            return {}
+        near = np.argsort(-sims)[:k]
+        weights = {int(i): float(sims[i]) for i in near if sims[i] > 0}
+        total = sum(weights.values())
+        out: dict[str, float] = {}
+        for i, w in weights.items():
+            for text in self.answers_of[i] if i < len(self.answers_of) else ():
+                out[text] = out.get(text, 0.0) + w / total
+        return out
 
     def answering(self, sims: Vectors, sentences: Sequence[str]) -> float:
         """The closest example answered by one of these sentences (0 when none is)."""
         best = 0.0
         for text in sentences:
-            for i in self.by_sentence.get(_key(text), ()):
+            for i in self.by_sentence.get(key(text), ()):
                 best = max(best, float(sims[i]))
         return best
