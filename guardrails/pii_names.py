@@ -49,7 +49,9 @@ MESSAGES = HERE / "training"
 MEDICAL_WORDS = HERE / "medical_words.txt"
 ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
-NOT_NAMELESS = {"personal_details.jsonl"}  # pii_cases.yaml's texts, whose names are labelled there
+# Messages that are not name-free: personal_details.jsonl holds pii_cases.yaml's texts (their names are
+# labelled there); offtopic_harmful_en.jsonl asks after public figures by name ("Where does Tom Hanks live?").
+NOT_NAMELESS = {"personal_details.jsonl", "offtopic_harmful_en.jsonl"}
 FEATURES_VERSION = "10"
 SEED = 14
 PLAIN_ZIPF = 5.0
