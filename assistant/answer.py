@@ -214,7 +214,7 @@ class Assistant:
             draft = self.composer.compose(asked, passages)
             terms = [self.composer.passage_terms(p) for p in passages]
             missing = self._fact_missing(query, passages)
-            evidence = evidence_of(result.terms, result, passages, draft.best_score, terms, bool(missing),
+            evidence = evidence_of(result.terms, result, passages, draft.unvoted_best, terms, bool(missing),
                                    (*examples.nearest(sims), examples.present))
         trace.passages = [p.trace() for p in passages]
         return Found(query, passages, draft, evidence, missing, asked)

@@ -49,7 +49,8 @@ def evidence_of(terms: list[str], result: SearchResult, passages: list[Passage],
                 passage_terms: list[set[str]], fact_missing: bool, examples: tuple[float, float, bool]) -> Evidence:
     """Features of one question. ``terms``: its content terms (stems); ``passage_terms``: each
     passage's terms (heading and text); ``relevance_top``: the likeliest sentence's probability
-    of answering it (the composer's relevance model); ``examples``: the closest answerable and
+    of answering it (the composer's relevance model) without the nearest examples' vote
+    (compose.Draft.unvoted_best); ``examples``: the closest answerable and
     not-answerable labelled example questions, and whether there are any (assistant/examples.py)."""
     dense = sorted((p.dense for p in passages), reverse=True)
     top = passages[:TOP_PASSAGES]

@@ -77,6 +77,7 @@ class Unit:
     score: float  # the probability that it answers the question
     terms: set[str] = field(default_factory=set)
     features: list[float] = field(default_factory=list)
+    unvoted: float = 0.0  # the same probability with the example vote left neutral
 
     @property
     def parts(self) -> list[Sentence]:
@@ -108,6 +109,11 @@ class Draft:
     sentences: list[tuple[str, int]]  # (text, passage index)
     best_score: float
     units: list[Unit]
+
+    @property
+    def unvoted_best(self) -> float:
+        """What answerability reads: the likeliest sentence's probability, the examples' vote left out."""
+        return max((u.unvoted for u in self.units), default=0.0)
 
     @property
     def empty(self) -> bool:
@@ -214,8 +220,16 @@ class ExtractiveComposer:
         for rank, k in enumerate(order):
             units[k].features[1] = 1.0 / (1 + rank)
         matrix = np.array([u.features for u in units], dtype=np.float64).reshape(len(units), len(RELEVANCE_FEATURES))
-        for unit, p in zip(units, self.relevance.probabilities(matrix).tolist(), strict=True):
-            unit.score = float(p)
+        # Answerability reads the likeliest sentence's probability without the nearest examples'
+        # vote: the vote picks between a section's sentences, splitting its weight among the ones
+        # answering a question and so lowering the best, which would read as "not answerable".
+        unvoted = matrix.copy()
+        if "example_vote" in self.relevance.features and len(unvoted):
+            at = self.relevance.features.index("example_vote")
+            unvoted[:, at] = self.relevance.mean[at]
+        for unit, p, q in zip(units, self.relevance.probabilities(matrix).tolist(),
+                              self.relevance.probabilities(unvoted).tolist(), strict=True):
+            unit.score, unit.unvoted = float(p), float(q)
         units.sort(key=lambda u: -u.score)
         return units
 

@@ -106,9 +106,9 @@ class Reader:
             near = self.bank.matrix @ message.vector
             values["question_match"] = float(near[near < REWORDING_COSINE].max()) if (near < REWORDING_COSINE).any() else 0.0
             asked = replace(asked, section_questions=self.bank.by_section(message.vector, REWORDING_COSINE))
-        # the likeliest sentence as the composer sees it with these features
+        # the likeliest sentence as answerability sees it (compose.Draft.unvoted_best)
         units = svc.composer.units(asked, found.passages)
-        values["relevance_top"] = units[0].score if units else 0.0
+        values["relevance_top"] = max((u.unvoted for u in units), default=0.0)
         return replace(found, evidence=Evidence(values), asked=asked), asked
 
 
