@@ -9,12 +9,11 @@ from typing import Any
 
 import yaml
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-NodeLoader: Any = _Loader  # for yaml.compose, when a caller needs line numbers
+Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # also for yaml.compose (line numbers)
 
 
 def loads(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)  # a safe loader (CSafeLoader or SafeLoader), chosen above
+    return yaml.load(text, Loader=Loader)  # a safe loader (CSafeLoader or SafeLoader), chosen above
 
 
 def load(path: Path) -> Any:

@@ -98,7 +98,7 @@ def load_set(path: Path) -> QuestionSet:
     try:
         text = path.read_text(encoding="utf-8")
         raw = yamlfile.loads(text)
-        tree = yaml.compose(text, Loader=yamlfile.NodeLoader)
+        tree = yaml.compose(text, Loader=yamlfile.Loader)
     except OSError as exc:
         raise ConfigError(f"cannot read question set {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

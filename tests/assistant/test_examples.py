@@ -4,9 +4,13 @@ examples on which sentence answers a question, and which examples count for answ
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from assistant.answer import check_input
+from assistant.compose import Unit
 from assistant.examples import Examples, key
 from assistant.settings import PACKAGE_ROOT
+from assistant.trace import Trace
 from assistant.wiring import Services
 
 
@@ -40,3 +44,24 @@ def test_judged_questions_name_sentences_but_only_labelled_examples_count_as_nea
     assert set(examples.answers_of[judged_only[0]]) <= set(examples.votes(sims))
     # ...but it is not an answerability example: the nearest answerable one is another question
     assert examples.nearest(sims)[0] < 0.999
+
+
+def test_the_vote_moves_the_sentence_choice_but_not_what_answerability_reads(
+        clinic_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the vote splits its weight among a section's answering sentences; answerability reads the likeliest
+    # sentence's probability with the vote held neutral (compose.Unit.unvoted), so no vote changes it
+    svc = clinic_services
+    message = svc.guardrails.read(check_input("How long does recovery take?", svc.policy, 10_000))
+    found = svc.assistant.find(message, [], Trace())
+
+    def by_unit(units: list[Unit]) -> dict[tuple[int, tuple[int, ...]], Unit]:
+        return {(u.passage, tuple(u.indices)): u for u in units}
+
+    voted = by_unit(svc.composer.units(found.asked, found.passages))
+    assert any(u.features[-1] > 0 for u in voted.values())  # the nearest examples do vote here
+    monkeypatch.setattr(Examples, "votes", lambda self, sims, k=10: {})
+    silent = by_unit(svc.composer.units(found.asked, found.passages))
+    assert voted.keys() == silent.keys()
+    assert any(abs(voted[k].score - silent[k].score) > 1e-6 for k in voted)
+    assert all(abs(voted[k].unvoted - silent[k].unvoted) < 1e-9 for k in voted)
+    assert found.draft.unvoted_best == max(u.unvoted for u in voted.values())
