@@ -50,8 +50,10 @@ MEDICAL_WORDS = HERE / "medical_words.txt"
 ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
 # Messages that are not name-free: personal_details.jsonl holds pii_cases.yaml's texts (their names are
-# labelled there); offtopic_harmful_en.jsonl asks after public figures by name ("Where does Tom Hanks live?").
-NOT_NAMELESS = {"personal_details.jsonl", "offtopic_harmful_en.jsonl"}
+# labelled there); the off-topic slices ask after public figures and other people ("Where does Tom Hanks
+# live?", "my coworker's diagnosis") without labelling names.
+NOT_NAMELESS = {"personal_details.jsonl", "offtopic_harmful_en.jsonl", "harmful_clinical_form_en.jsonl",
+                "clinical_form_twins_en.jsonl"}
 FEATURES_VERSION = "10"
 SEED = 14
 PLAIN_ZIPF = 5.0
