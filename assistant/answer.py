@@ -27,6 +27,7 @@ from assistant.sessions import SessionStore, TurnRecord
 from assistant.trace import Trace
 from core.errors import InputError
 from core.types import Action, Category, Consultation, Response, SourceRef, Suggestion, cite, new_id
+from guardrails.language import ENGLISH
 from guardrails.pii import PiiDetector
 from guardrails.pipeline import Guardrails, InputDecision, Message
 from guardrails.policy import Policy
@@ -181,7 +182,8 @@ class Assistant:
     def _decided(self, message: Message, decision: InputDecision, history: list[TurnRecord], trace: Trace,
                  use_writer: bool) -> Reply:
         verdict = decision.verdict
-        if verdict is not None and verdict.category == "diagnosis" and verdict.action == "refuse":
+        if verdict is not None and verdict.category == "diagnosis" and verdict.action == "refuse" \
+                and decision.language == ENGLISH:  # in another language: the translated refusal alone
             return self._diagnosis(message, history, trace)
         if verdict is not None and verdict.action is not None and verdict.action != "answer":
             body = self.guardrails.message_for(verdict, decision.language).format(**self._fields)

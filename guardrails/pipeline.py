@@ -11,7 +11,8 @@ Usage::
 Input checks, in order (the first that fires decides):
 1. the red-flag rules (emergency, self_harm), then the classifier's red-flag score;
 2. the other rules, in policy order, then the classifier's other classes;
-3. a message in another language gets the language reply (a red flag in it has escalated above);
+3. a message in another language gets the language reply (a red flag in it has escalated above;
+   a diagnosis or medicine request in a language of `languages.understood` gets its refusal);
 otherwise the message is an ordinary question. A red-flag score in the grey band below the
 threshold sets ``safety_net``: the answer (or the refusal of a diagnosis, treatment or medicine
 request) leads with the policy's safety line.
@@ -37,6 +38,8 @@ from knowledge.search import Passage
 # Replies that still speak to the patient's message, so a red-flag score in the grey band leads
 # them with the safety line (an escalation, an injection or abuse never need it).
 SAFETY_NET_CATEGORIES = ("diagnosis", "treatment_decision", "medication")
+# Refusals that need no English article text, so they hold in any language the classifier reads
+REFUSED_IN_ANY_LANGUAGE = ("diagnosis", "medication")
 
 
 class ClassifierSource(Protocol):
@@ -144,6 +147,13 @@ class Guardrails:
                 ruled.setdefault(verdict.category, i)
         modelled = {c: p for c, p in fired if c not in RED_FLAGS}
         if message.language != ENGLISH and not ruled:
+            # In a language the classifier is trained on, a request it refuses keeps its refusal
+            # ("¿es una hernia discal?" is told it cannot be diagnosed); anything else gets the
+            # language reply, since the answers are English articles.
+            refused = [c for c in PRECEDENCE if c in modelled and c in REFUSED_IN_ANY_LANGUAGE] \
+                if message.language in self.policy.languages.understood else []
+            if refused:
+                return decided(self._model_verdict(refused[0], modelled[refused[0]], scores, verdicts))
             return decided(Verdict("input:language", True, "deflect", "language", 1.0, (),
                                    f"written in {message.language}, not in English", "language"))
         for category in PRECEDENCE:

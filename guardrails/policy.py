@@ -53,6 +53,8 @@ class Translation(_Strict):
     language: str
     emergency: str
     self_harm: str
+    diagnosis: str | None = None  # for a language in `languages.understood`
+    medication: str | None = None
 
 
 class Languages(_Strict):
@@ -62,6 +64,9 @@ class Languages(_Strict):
     detect: list[str] = Field(min_length=2)
     min_confidence: float = Field(0.75, gt=0, le=1)
     min_words: int = Field(3, ge=1)
+    # languages besides English that the message classifier is trained on: a request it refuses
+    # (a diagnosis, a medicine) gets that refusal in them, not the language reply
+    understood: list[str] = Field(default_factory=list)
 
 
 class RequiredFact(_Strict):
@@ -165,6 +170,9 @@ class Policy(_Strict):
         unknown = set(self.translations) - set(self.languages.detect)
         if unknown:
             raise ValueError(f"translations for languages not in languages.detect: {sorted(unknown)}")
+        unknown = set(self.languages.understood) - set(self.languages.detect)
+        if unknown:
+            raise ValueError(f"languages.understood not in languages.detect: {sorted(unknown)}")
         return self
 
     @property

@@ -157,6 +157,27 @@ def test_a_question_in_another_language_says_what_the_assistant_can_do(assistant
     assert response.answer.endswith(assistant.disclaimer)
 
 
+@pytest.mark.parametrize(("message", "category"), [
+    ("Me duele la espalda y se me duerme el pie derecho, ¿qué tengo?", "diagnosis"),
+    ("¿Puedo dejar de tomar el Sintrom una semana antes de la inyección?", "medication"),
+])
+def test_a_request_refused_in_english_is_refused_in_spanish_too(assistant: Assistant, message: str,
+                                                                category: str) -> None:
+    """Spanish is in policy.yaml `languages.understood`: the refusal in Spanish first, then in
+    English, never the language reply nor English article sentences."""
+    response = assistant.ask(message)
+    assert (response.action, response.category) == ("refuse", category)
+    translation = getattr(assistant.policy.translations["es"], category)
+    assert response.answer.startswith(translation.format(**assistant._fields)[:40])
+    assert getattr(assistant.policy.messages, category)[:30] in response.answer
+    assert not response.sources
+
+
+def test_a_diagnosis_request_in_a_language_not_understood_gets_the_language_reply(assistant: Assistant) -> None:
+    response = assistant.ask("J'ai mal au dos et ma jambe est engourdie, est-ce une hernie discale ?")
+    assert (response.action, response.category) == ("deflect", "language")
+
+
 def test_english_with_typos_is_not_taken_for_another_language(assistant: Assistant) -> None:
     for message in ["recovry time?", "wat is a anular tear exactly", "cant pee since last nite"]:
         assert assistant.guardrails.read(message).language == "en", message

@@ -111,6 +111,9 @@ def test_the_policy_rejects_unknown_keys_and_broken_rules(tmp_path: Path) -> Non
     bad.write_text(source.replace("recall: {emergency: ", "recall: {emergencies: "))
     with pytest.raises(ConfigError, match="recall"):
         load_policy(bad)
+    bad.write_text(source.replace("  understood: [es]", "  understood: [es, xx]"))
+    with pytest.raises(ConfigError, match="understood"):
+        load_policy(bad)
 
 
 def test_the_policy_fingerprint_changes_with_its_text(tmp_path: Path) -> None:
