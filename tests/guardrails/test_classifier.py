@@ -171,6 +171,7 @@ def test_a_request_refused_in_english_is_refused_in_spanish_too(assistant: Assis
     assert response.answer.startswith(translation.format(**assistant._fields)[:40])
     assert getattr(assistant.policy.messages, category)[:30] in response.answer
     assert not response.sources
+    assert response.answer.endswith(assistant.disclaimer)
 
 
 def test_a_diagnosis_request_in_a_language_not_understood_gets_the_language_reply(assistant: Assistant) -> None:
