@@ -62,9 +62,14 @@ CONSOLE_HEADERS = {
 }
 WORDS_PER_TOKEN_EVENT = 3
 # How `faq serve` runs uvicorn (also the load benchmark's API-overhead server). uvicorn picks uvloop
-# and httptools, both installed.
+# and httptools, both installed. With several workers uvicorn's supervisor pings each one and kills a
+# worker that does not answer within timeout_worker_healthcheck (default 5 s); the answer comes from a
+# thread that needs the GIL, and on a busy 2-core machine warming two workers it was measured at 3.2 s,
+# and a worker killed mid-request drops its client's connection (CI failure 2026-12-01). 60 s still
+# replaces a worker that has truly hung.
 SERVE_OPTIONS: dict[str, Any] = {"log_level": "warning", "proxy_headers": False, "timeout_keep_alive": 30,
-                                 "timeout_graceful_shutdown": 10, "log_config": None}
+                                 "timeout_graceful_shutdown": 10, "log_config": None,
+                                 "timeout_worker_healthcheck": 60}
 
 
 class Metrics:
