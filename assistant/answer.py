@@ -251,9 +251,9 @@ class Assistant:
                     return Reply("answer", category, f"{m.treatment_decision} {m.treatment_general} {reply.body}",
                                  reply.sources)
                 return Reply("answer", category, reply.body, reply.sources)
-        if category == "treatment_decision":
-            return Reply("refuse", category, f"{self.policy.messages.treatment_decision} {self.message('no_answer')}")
         suggestions = self._suggestions(found) if decision != "decline" else []
+        if category == "treatment_decision":
+            return self._refusal(category, self.message("treatment_decision"), suggestions, trace)
         if suggestions:
             trace.suggestions = [s.model_dump() for s in suggestions]
             return Reply("no_answer", "faq", self.message("suggestions"), suggestions=suggestions)
@@ -269,7 +269,18 @@ class Assistant:
             if general is not None:
                 return Reply("refuse", "diagnosis", f"{refusal} {self.message('diagnosis_general')} {general.body}",
                              general.sources)
-        return Reply("refuse", "diagnosis", refusal)
+        suggestions = self._suggestions(found) if found.judgement.decision != "decline" else []
+        return self._refusal("diagnosis", refusal, suggestions, trace)
+
+    def _refusal(self, category: Category, refusal: str, suggestions: list[Suggestion], trace: Trace) -> Reply:
+        """A diagnosis or treatment-decision refusal when no general sentences answer the message: never
+        "not in our articles" (the articles may well cover the subject in general), but the refusal, then
+        the questions the articles do answer nearest the message when there are any (the consultation
+        invitation follows every reply)."""
+        if not suggestions:
+            return Reply("refuse", category, refusal)
+        trace.suggestions = [s.model_dump() for s in suggestions]
+        return Reply("refuse", category, f"{refusal} {self.message('refusal_suggestions')}", suggestions=suggestions)
 
     def _quoted(self, found: Grounded, message: Message, trace: Trace, use_writer: bool) -> Reply | None:
         """The cited answer from the draft (or the LLM's grounded draft), after the output checks;

@@ -45,6 +45,7 @@ class Messages(_Strict):
     language: str  # a message in a language the assistant does not answer in
     suggestions: str  # leads "did you mean" suggestions when a question is close but not clearly covered
     diagnosis_general: str  # before general article sentences that follow the diagnosis refusal
+    refusal_suggestions: str  # after a diagnosis or treatment refusal, before suggestions of what the articles cover
 
 
 class Translation(_Strict):

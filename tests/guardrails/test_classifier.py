@@ -241,6 +241,24 @@ def test_a_diagnosis_request_gets_the_refusal_never_not_in_our_materials(assista
     assert "couldn't find" not in response.answer
 
 
+@pytest.mark.parametrize("message", [
+    "should i get the fibrin injection or just keep doing PT?",
+    "my back has been killing me for 3 yrs, tried PT and epidurals, nothing works, would i be a candidate for this?",
+    "is the fibrin procedure right for me? ive had 2 surgeries already",
+])
+def test_a_treatment_decision_gets_the_refusal_and_what_the_articles_cover_never_not_in_our_materials(
+        assistant: Assistant, message: str) -> None:
+    """The article covers candidacy in general: after the refusal comes either its general sentences
+    (cited) or suggestions of its questions nearest the message; never "couldn't find"."""
+    response = assistant.ask(message)
+    assert response.category == "treatment_decision"
+    assert response.answer.startswith(assistant.message("treatment_decision"))
+    assert "couldn't find" not in response.answer
+    assert response.sources or response.suggestions
+    if response.suggestions:
+        assert response.action == "refuse" and assistant.message("refusal_suggestions") in response.answer
+
+
 def test_each_message_costs_one_embedding_call(clinic_services: Services) -> None:
     assistant = clinic_services.assistant
     clinic_services.warm_up()
