@@ -98,7 +98,8 @@ def check_input(text: str, policy: Policy, limit: int) -> str:
         raise InputError(policy.messages.too_long.format(length=f"{len(cleaned):,}", limit=f"{limit:,}"))
     junk = len(_CONTROL.findall(cleaned))
     letters = sum(ch.isalpha() for ch in cleaned)
-    if junk > max(2, len(cleaned) // 20) or letters < max(2, len(cleaned) // 5):
+    # one letter is a message ("k" is "ok" typed on a phone); only symbols or digits are not
+    if junk > max(2, len(cleaned) // 20) or letters < max(1, len(cleaned) // 5):
         raise InputError(policy.messages.unreadable)
     return " ".join(_CONTROL.sub(" ", cleaned).split())
 
@@ -185,6 +186,8 @@ class Assistant:
         if verdict is not None and verdict.category == "diagnosis" and verdict.action == "refuse" \
                 and decision.language == ENGLISH:  # in another language: the translated refusal alone
             return self._diagnosis(message, history, trace)
+        if verdict is not None and verdict.category == "social":
+            return self._courtesy(message, trace, use_writer)
         if verdict is not None and verdict.action is not None and verdict.action != "answer":
             body = self.guardrails.message_for(verdict, decision.language).format(**self._fields)
             return Reply(verdict.action, verdict.category or "faq", body)
@@ -271,6 +274,17 @@ class Assistant:
                              general.sources)
         suggestions = self._suggestions(found) if found.judgement.decision != "decline" else []
         return self._refusal("diagnosis", refusal, suggestions, trace)
+
+    def _courtesy(self, message: Message, trace: Trace, use_writer: bool) -> Reply:
+        """Only a greeting, thanks or goodbye: answered if the articles answer something in it, read
+        alone (a "thanks!" after an answer is no follow-up to answer again); else the social reply."""
+        found = self._ground(message, [], trace)
+        if found.judgement.decision == "answer" and not found.draft.empty:
+            answered = self._answer_or_not(found, message, "faq", trace, use_writer)
+            if answered.action == "answer":
+                return answered
+        trace.no_answer_reason = ""
+        return Reply("deflect", "social", self.message("social"))
 
     def _refusal(self, category: Category, refusal: str, suggestions: list[Suggestion], trace: Trace) -> Reply:
         """A diagnosis or treatment-decision refusal when no general sentences answer the message: never

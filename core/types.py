@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Action = Literal["answer", "no_answer", "refuse", "escalate", "deflect"]
 Category = Literal[
     "faq", "diagnosis", "treatment_decision", "medication", "emergency", "self_harm",
-    "prompt_injection", "abuse", "off_topic", "language",
+    "prompt_injection", "abuse", "off_topic", "social", "language",
 ]
 
 

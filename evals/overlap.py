@@ -37,7 +37,8 @@ from knowledge.embeddings import Vectors
 Encode = Callable[[Sequence[str]], Vectors]
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "assistant" / "training": "question"}
+TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "guardrails" / "training" / "courtesy": "text",
+            ROOT / "assistant" / "training": "question"}
 EVAL_FOLDERS = (ROOT / "evals" / "sets", ROOT / "evals" / "sealed", ROOT / "evals" / "pii")
 PII_CORPUS = ROOT / "guardrails" / "pii_cases.yaml"
 PII_TRAINING = ROOT / "guardrails" / "pii_training"

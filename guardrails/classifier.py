@@ -1,5 +1,6 @@
 """The message classifier: which kind of message a patient sent (emergency, self_harm, diagnosis,
-treatment_decision, medication, prompt_injection, abuse, off_topic, or an ordinary faq).
+treatment_decision, medication, prompt_injection, abuse, off_topic, or an ordinary faq), and its
+courtesy head: whether an ordinary message is only a greeting, thanks, goodbye or "ok".
 
 A logistic regression (scikit-learn) over two kinds of features of the same message:
 - the sentence embedding of its normalised text (the one embedding retrieval also uses);
@@ -15,6 +16,7 @@ Usage::
     model = MessageClassifier.load(path)           # or guardrails.fit.train(...)
     scores = model.scores(reading)                  # Reading: texts and vectors of one message
     scores.fired()                                  # [("emergency", 0.97)] when over its threshold
+    model.courtesy(reading)                         # 0.93: only a courtesy (threshold: thresholds["social"])
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ BY_SENTENCE = ("emergency", "self_harm", "prompt_injection", "diagnosis")
 # by the larger share of their threshold).
 PRECEDENCE = ("emergency", "self_harm", "prompt_injection", "diagnosis", "treatment_decision", "medication",
               "abuse", "off_topic")
-ARTIFACT_VERSION = 2
+ARTIFACT_VERSION = 3  # 3: the courtesy head
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|(?<=[,;:])\s+(?=(?:but|and|also|oh|btw|anyway|plus)\b)", re.IGNORECASE)
 WINDOW_WORDS = 24  # an unpunctuated run-on message is read in overlapping windows of this many words
@@ -190,6 +192,7 @@ class MessageClassifier:
     recipe: str
     metrics: dict[str, Any] = field(default_factory=dict)
     short_sentence_floor: float = 0.0  # the policy's: where a short message's sentence starts to count
+    courtesy_head: MessageClassifier | None = None  # classes ("faq", "social"); guardrails/fit.py train_courtesy
     _grams: GramLogits | None = field(default=None, init=False, repr=False, compare=False)  # built on first use
 
     def sentence_floor(self, text: str) -> float:
@@ -228,6 +231,13 @@ class MessageClassifier:
         red, row, category = red_flag_of(p, self.classes, self.sentence_floor(reading.text))
         where[category] = texts[row] if row else ""
         return Scores(self.classes, best, where, red, category, self.thresholds, self.grey)
+
+    def courtesy(self, reading: Reading) -> float:
+        """The probability that the whole message is only a courtesy (0.0 without a head); its
+        threshold is ``thresholds["social"]``. Asked only of a message nothing else fired on."""
+        if self.courtesy_head is None:
+            return 0.0
+        return float(self.courtesy_head.probabilities([reading.text], reading.vector[None, :])[0, 1])
 
     # --- the artifact ---------------------------------------------------------------------------
     def save(self, path: Path) -> None:

@@ -10,7 +10,14 @@
   precision target for the other classes; the safety-net band starts where recall reaches
   ``grey_recall``;
 - the final model is then fitted on everything. Same corpus, same recipe: same model (the folds
-  are seeded and the solver is deterministic); the corpus hash names both.
+  are seeded and the solver is deterministic); the corpus hash names both;
+- the courtesy head: a second model of the same recipe with two classes, a courtesy (label
+  ``social``: only a greeting, thanks, goodbye or "ok") against an ordinary message (``faq``),
+  learnt from the corpus's faq and social lines plus guardrails/training/courtesy/, its threshold the
+  lowest that keeps ``courtesy_precision`` in cross-validation. It is a separate model so that
+  teaching courtesies moves no other decision: the message classifier reads ``social`` lines as
+  faq and never sees the courtesy folder (a `social` class in its softmax moved five near-threshold
+  decisions of the regression sets, one of them a critical escalation).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +36,7 @@ import numpy.typing as npt
 from core.errors import ConfigError
 from core.text import TextNormaliser
 from guardrails.classifier import BY_SENTENCE, RED_FLAGS, MessageClassifier, Vectors, red_flag_of, segments
-from guardrails.corpus import LABELS, Example, corpus_hash, load_corpus
+from guardrails.corpus import COURTESY, LABELS, Example, corpus_hash, dedup_key, load_corpus
 from knowledge.embeddings import Embedder, EmbeddingCache
 
 log = logging.getLogger(__name__)
@@ -59,6 +66,7 @@ class ThresholdPolicy:
     precision: float  # every other class: the precision to keep
     grey_recall: float  # the safety net starts where the recall of both reaches this
     short_sentence_floor: float = 0.0  # a short message's sentence counts for the red flag from here
+    courtesy_precision: float = 0.95  # the courtesy head's threshold keeps this precision
 
 
 # (texts to embed) -> vectors; the caller decides how (normaliser, model, cache)
@@ -90,8 +98,12 @@ def _fit(texts: list[str], vectors: Vectors, y: npt.NDArray[np.int64], recipe: R
     model.fit(x, y)
     coef = np.zeros((len(classes), x.shape[1]))
     intercept = np.full(len(classes), -30.0)  # a class absent from this fold: never predicted
-    for row, k in enumerate(model.classes_):
-        coef[k], intercept[k] = model.coef_[row], model.intercept_[row]
+    if len(model.classes_) == 2:  # scikit-learn keeps one row, the second class's logit: softmax([0, z])
+        intercept[model.classes_[0]] = 0.0
+        coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]
+    else:
+        for row, k in enumerate(model.classes_):
+            coef[k], intercept[k] = model.coef_[row], model.intercept_[row]
     return MessageClassifier(classes, vectoriser, coef, intercept, recipe.embedding_weight, {}, 0.0, "", str(recipe))
 
 
@@ -158,11 +170,16 @@ def _with_faq_sentences(idx: npt.NDArray[np.int64], texts: list[str], vectors: V
 
 
 def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy,
-          recipe: Recipe | None = None, progress: Callable[[str], None] | None = None) -> MessageClassifier:
+          recipe: Recipe | None = None, progress: Callable[[str], None] | None = None,
+          courtesy: Sequence[Example] = ()) -> MessageClassifier:
+    """The message classifier of ``examples`` (``social`` read as faq) with its courtesy head, which
+    also learns from ``courtesy`` (guardrails/training/courtesy/)."""
     from sklearn.model_selection import StratifiedKFold
 
     recipe = recipe or Recipe()
     say = progress or (lambda _: None)
+    everyone = [*examples, *courtesy]
+    examples = [replace(e, label="faq") if e.label == COURTESY else e for e in examples]
     classes = LABELS
     texts = [e.text for e in examples]
     y = np.array([classes.index(e.label) for e in examples], dtype=np.int64)
@@ -232,8 +249,42 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
                  classes)
     model.thresholds, model.grey, model.metrics = thresholds, float(grey), metrics
     model.short_sentence_floor = policy.short_sentence_floor
-    model.corpus_hash = corpus_hash(examples, f"{recipe}|{policy}")
+    model.courtesy_head, threshold, metrics["classes"][COURTESY] = train_courtesy(everyone, featurise,
+                                                                                  policy.courtesy_precision, recipe, say)
+    model.thresholds[COURTESY] = threshold
+    model.corpus_hash = corpus_hash(everyone, f"{recipe}|{policy}")
     return model
+
+
+def train_courtesy(examples: Sequence[Example], featurise: Featurise, precision: float, recipe: Recipe,
+                   say: Callable[[str], None]) -> tuple[MessageClassifier, float, dict[str, Any]]:
+    """The courtesy head: courtesies (``social``) against ordinary messages (``faq``), the other
+    labels left out (the message classifier decides those first); the threshold is the lowest that
+    keeps ``precision`` in seeded k-fold cross-validation. A text in two files counts once."""
+    from sklearn.model_selection import StratifiedKFold
+
+    unique = {dedup_key(e.text): e for e in reversed(examples) if e.label in ("faq", COURTESY)}  # the first kept
+    rows = list(reversed(unique.values()))
+    texts = [e.text for e in rows]
+    y = np.array([e.label == COURTESY for e in rows], dtype=np.int64)
+    classes = ("faq", COURTESY)
+    say(f"courtesy head: {int(y.sum())} courtesies against {len(y) - int(y.sum())} ordinary messages")
+    vectors = featurise(texts)
+    oof = np.zeros(len(texts))
+    for fit_idx, held_idx in StratifiedKFold(n_splits=recipe.folds, shuffle=True,
+                                             random_state=recipe.seed).split(texts, y):
+        fold = _fit([texts[i] for i in fit_idx], vectors[fit_idx], y[fit_idx], recipe, classes)
+        oof[held_idx] = fold.probabilities([texts[i] for i in held_idx], vectors[held_idx])[:, 1]
+    positive = y == 1
+    threshold = _threshold_for_precision(oof, positive, precision)
+    chosen = oof >= threshold
+    tp = int((chosen & positive).sum())
+    metrics = {"examples": int(positive.sum()), "threshold": round(threshold, 4),
+               "precision": round(tp / max(1, int(chosen.sum())), 4), "recall": round(tp / max(1, int(positive.sum())), 4),
+               "false_alarms_on_faq": int((chosen & ~positive).sum()), "curve": curve(oof, positive)}
+    head = _fit(texts, vectors, y, recipe, classes)
+    head.thresholds = {COURTESY: threshold}
+    return head, threshold, metrics
 
 
 class ClassifierStore:
@@ -259,6 +310,11 @@ class ClassifierStore:
     def corpus(self) -> list[Example]:
         return load_corpus(self.training_dir)
 
+    def courtesy_corpus(self) -> list[Example]:
+        """The courtesy head's own examples (courtesy/ in the training folder; optional)."""
+        folder = self.training_dir / "courtesy"
+        return load_corpus(folder) if folder.is_dir() else []
+
     def artifact(self, examples: list[Example]) -> Path:
         digest = corpus_hash(examples, f"{self.recipe}|{self.signature}|{self.policy}")
         return self.cache_dir / f"classifier-{digest}.joblib"
@@ -279,8 +335,8 @@ class ClassifierStore:
             return self._model
 
     def _load_or_train(self, force: bool, progress: Callable[[str], None] | None) -> MessageClassifier:
-        examples = self.corpus()
-        path = self.artifact(examples)
+        examples, courtesy = self.corpus(), self.courtesy_corpus()
+        path = self.artifact([*examples, *courtesy])
         if path.is_file() and not force:
             try:
                 return MessageClassifier.load(path)
@@ -288,7 +344,7 @@ class ClassifierStore:
                 log.warning("the cached classifier %s is unreadable; training again", path)
         started = time.perf_counter()
         log.info("training the message classifier on %d examples (cached at %s)", len(examples), path)
-        model = train(examples, self.featurise, self.policy, self.recipe, progress)
+        model = train(examples, self.featurise, self.policy, self.recipe, progress, courtesy)
         model.corpus_hash = path.stem.removeprefix("classifier-")
         model.metrics["train_seconds"] = round(time.perf_counter() - started, 1)
         model.save(path)

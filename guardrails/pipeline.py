@@ -13,9 +13,11 @@ Input checks, in order (the first that fires decides):
 2. the other rules, in policy order, then the classifier's other classes;
 3. a message in another language gets the language reply (a red flag in it has escalated above;
    a diagnosis or medicine request in a language of `languages.understood` gets its refusal);
+4. a message that is only a courtesy (the classifier's courtesy head) is `social`: the assistant
+   answers it if the articles answer something in it, else gives the social reply;
 otherwise the message is an ordinary question. A red-flag score in the grey band below the
 threshold sets ``safety_net``: the answer (or the refusal of a diagnosis, treatment or medicine
-request) leads with the policy's safety line.
+request, or the social reply) leads with the policy's safety line.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Protocol
 
 from core.text import Normalised, TextNormaliser, clean
 from guardrails.classifier import PRECEDENCE, RED_FLAGS, MessageClassifier, Reading, Scores, Vectors, segments
+from guardrails.corpus import COURTESY
 from guardrails.injection import screen_passages
 from guardrails.language import ENGLISH, LanguageDetector
 from guardrails.output import check_sentences
@@ -37,7 +40,7 @@ from knowledge.search import Passage
 
 # Replies that still speak to the patient's message, so a red-flag score in the grey band leads
 # them with the safety line (an escalation, an injection or abuse never need it).
-SAFETY_NET_CATEGORIES = ("diagnosis", "treatment_decision", "medication")
+SAFETY_NET_CATEGORIES = ("diagnosis", "treatment_decision", "medication", "social")
 # Refusals that need no English article text, so they hold in any language the classifier reads
 REFUSED_IN_ANY_LANGUAGE = ("diagnosis", "medication")
 
@@ -161,6 +164,11 @@ class Guardrails:
                 return decided(verdicts[ruled[category]])
             if category in modelled:
                 return decided(self._model_verdict(category, modelled[category], scores, verdicts))
+        # Nothing fired: is it only a courtesy ("thanks, that's all")? Last, so any red flag or
+        # request in the message has decided above; the assistant still answers a question in it.
+        courtesy = model.courtesy(Reading(message.text, message.vector))
+        if courtesy >= scores.thresholds.get(COURTESY, 2.0):
+            return decided(self._model_verdict(COURTESY, courtesy, scores, verdicts))
         return InputDecision(None, verdicts, scores, message.language, safety_net=scores.in_grey_band())
 
     def _model_verdict(self, category: str, probability: float, scores: Scores, verdicts: list[Verdict]) -> Verdict:

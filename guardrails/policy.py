@@ -30,6 +30,7 @@ class Messages(_Strict):
     medication: str
     abuse: str
     off_topic: str
+    social: str  # a message that is only a greeting, thanks, goodbye or "ok"
     output_replaced: str
     no_answer: str
     consultation: str
@@ -126,6 +127,7 @@ class ClassifierPolicy(_Strict):
     precision: float = Field(gt=0, lt=1)
     grey_recall: float = Field(gt=0, le=1)
     short_sentence_floor: float = Field(0.0, ge=0, le=1.01)  # 0: every sentence counts; above 1: none
+    courtesy_precision: float = Field(0.95, gt=0, lt=1)  # the courtesy head's threshold keeps this precision
 
     @model_validator(mode="after")
     def _both_red_flags(self) -> ClassifierPolicy:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 PATH = "/staff"
 ACTIONS = ["", "answer", "no_answer", "refuse", "deflect", "escalate"]
 CATEGORIES = ["", "faq", "diagnosis", "treatment_decision", "medication", "emergency", "self_harm",
-              "prompt_injection", "abuse", "off_topic"]
+              "prompt_injection", "abuse", "off_topic", "social", "language"]
 FEEDBACK = ["", "up", "down", staff.FEEDBACK_WRONG]
 CSS = """.trace table, .settings table {border-collapse: collapse; font-size: 0.85em; margin: 0.4em 0}
 .trace td, .trace th, .settings td, .settings th {border: 1px solid #ccc; padding: 2px 6px; text-align: left}

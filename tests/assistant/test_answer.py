@@ -172,10 +172,16 @@ def test_a_new_session_has_no_memory_of_another(assistant: Assistant) -> None:
     ("why " * 2500, "too long"),
     ("\x00\x01\x02\x03\x04\x05\x06\x07" * 40, "couldn't read"),
     ("\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd", "couldn't read"),
+    ("?!", "couldn't read"),
+    ("0", "couldn't read"),
 ])
 def test_bad_input_gets_a_clear_message(assistant: Assistant, question: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         assistant.ask(question)
+
+
+def test_a_one_letter_reply_is_a_message(assistant: Assistant) -> None:
+    assert assistant.ask("k").answer  # "ok" as typed on a phone: answered somehow, not refused as unreadable
 
 
 def llm_services(make_services: Callable[..., Services], docs_dir: Path, replies: list[str]) -> Services:

@@ -15,7 +15,7 @@ from assistant.answer import Assistant
 from assistant.wiring import Services
 from core.types import Response
 from guardrails.classifier import ONE_READING, MessageClassifier, Reading, is_short, red_flag_of
-from guardrails.corpus import LABELS, load_corpus
+from guardrails.corpus import LABELS, dedup_key, load_corpus
 from guardrails.fit import ClassifierStore, train
 from guardrails.pipeline import Guardrails
 
@@ -35,16 +35,25 @@ def assistant(clinic_module: Services) -> Assistant:
     return clinic_module.assistant
 
 
-def test_training_twice_gives_the_same_model(services: Services) -> None:
+def test_training_twice_gives_the_same_model_and_courtesies_teach_only_the_courtesy_head(services: Services) -> None:
     store = services.classifier
     examples = store.corpus()[::12]  # a deterministic tenth of the corpus keeps this quick
+    courtesy = store.courtesy_corpus()
     policy = store.policy
-    first = train(examples, store.featurise, policy)
-    second = train(examples, store.featurise, policy)
-    texts = ["my legs went numb and I can't pee", "is the procedure painful?", "quiero morirme"]
+    first = train(examples, store.featurise, policy, courtesy=courtesy[::2])
+    second = train(examples, store.featurise, policy, courtesy=courtesy[::2])
+    other = train(examples, store.featurise, policy, courtesy=courtesy[1::2])
+    texts = ["my legs went numb and I can't pee", "is the procedure painful?", "quiero morirme", "thanks so much!"]
     vectors = store.featurise(texts)
     assert np.array_equal(first.probabilities(texts, vectors), second.probabilities(texts, vectors))
     assert first.thresholds == second.thresholds and first.corpus_hash == second.corpus_hash
+    # other courtesy examples: another courtesy head (and hash), the very same message classifier
+    assert first.courtesy_head is not None and other.courtesy_head is not None
+    assert not np.array_equal(first.courtesy_head.coef, other.courtesy_head.coef)
+    assert np.array_equal(first.probabilities(texts, vectors), other.probabilities(texts, vectors))
+    assert {c: t for c, t in first.thresholds.items() if c != "social"} == \
+        {c: t for c, t in other.thresholds.items() if c != "social"}
+    assert first.corpus_hash != other.corpus_hash
 
 
 def test_a_message_is_scored_as_the_vectorisers_matrix_would_score_it(services: Services) -> None:
@@ -66,10 +75,17 @@ def test_the_model_is_tied_to_the_corpus_hash(services: Services, tmp_path: Path
     copy = tmp_path / "training"
     shutil.copytree(store.training_dir, copy)
     same = ClassifierStore(store.policy, copy, store.embedder, store.normaliser, tmp_path, store.signature)
-    assert same.artifact(same.corpus()).name == store.artifact(store.corpus()).name
+    def name(s: ClassifierStore) -> str:
+        return s.artifact([*s.corpus(), *s.courtesy_corpus()]).name
+
+    assert name(same) == name(store)
     with (copy / "ordinary_en.jsonl").open("a", encoding="utf-8") as handle:
         handle.write('{"text": "can my dog come to the appointment", "label": "faq", "origin": "written", "tags": []}\n')
-    assert same.artifact(same.corpus()).name != store.artifact(store.corpus()).name
+    assert name(same) != name(store)
+    changed = name(same)
+    with (copy / "courtesy" / "courtesy_en.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"text": "lovely, ta very much", "label": "social", "origin": "written", "tags": []}\n')
+    assert name(same) != changed  # the courtesy head's own examples are part of the model too
 
 
 def test_thresholds_come_from_cross_validation_with_per_class_figures(services: Services) -> None:
@@ -257,6 +273,36 @@ def test_a_treatment_decision_gets_the_refusal_and_what_the_articles_cover_never
     assert response.sources or response.suggestions
     if response.suggestions:
         assert response.action == "refuse" and assistant.message("refusal_suggestions") in response.answer
+
+
+# Courtesies in wordings of this test's own (none is a training line or an evaluation case)
+COURTESIES = ["hiya, good evening to you", "thank you ever so much, that was really clear", "ok bye for now",
+              "brill, cheers", "morning all!", "that's great, thanks again", "alright, noted, ta",
+              "have a lovely weekend"]
+
+
+def test_greetings_and_thanks_get_what_the_assistant_can_do_never_not_in_our_materials(
+        assistant: Assistant, services: Services) -> None:
+    """The courtesy head (its threshold keeps 95% precision in cross-validation, so it misses some):
+    most courtesies get the social reply; none is escalated or answered from the articles."""
+    trained = {dedup_key(e.text) for e in [*services.classifier.corpus(), *services.classifier.courtesy_corpus()]}
+    assert not trained & {dedup_key(m) for m in COURTESIES}
+    replies = [assistant.ask(message) for message in COURTESIES]
+    seen = [(m, r.action, r.category) for m, r in zip(COURTESIES, replies, strict=True)]
+    social = [r for r in replies if (r.action, r.category) == ("deflect", "social")]
+    assert len(social) >= 5, seen
+    assert all(r.answer.startswith(assistant.message("social")) and not r.sources for r in social)
+    assert not any(r.action in ("escalate", "answer") for r in replies), seen
+
+
+def test_thanks_after_an_answer_is_no_follow_up_and_a_question_after_a_greeting_is_answered(
+        assistant: Assistant) -> None:
+    first = assistant.ask("how long does recovery take after the fibrin injection?")
+    assert first.action == "answer"
+    thanks = assistant.ask("thanks so much, that's really helpful!", first.session_id)
+    assert (thanks.action, thanks.category) == ("deflect", "social") and not thanks.sources
+    question = assistant.ask("hello! is the procedure done while I'm awake?")
+    assert (question.action, question.category) == ("answer", "faq") and question.sources
 
 
 def test_each_message_costs_one_embedding_call(clinic_services: Services) -> None:
