@@ -14,10 +14,11 @@
 - the courtesy head: a second model of the same recipe with two classes, a courtesy (label
   ``social``: only a greeting, thanks, goodbye or "ok") against an ordinary message (``faq``),
   learnt from the corpus's faq and social lines plus guardrails/training/courtesy/, its threshold the
-  lowest that keeps ``courtesy_precision`` in cross-validation. It is a separate model so that
-  teaching courtesies moves no other decision: the message classifier reads ``social`` lines as
-  faq and never sees the courtesy folder (a `social` class in its softmax moved five near-threshold
-  decisions of the regression sets, one of them a critical escalation).
+  lowest that keeps ``courtesy_precision`` in cross-validation. The message classifier learns the
+  same courtesies (both places) as ordinary messages, ``social`` read as faq: "thanks heaps,
+  appreciate it" is no red flag. A separate head rather than a `social` class in the classifier's
+  softmax, which moved five near-threshold decisions of the regression sets, one of them a critical
+  escalation (branch `social`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Recipe:
 
     def __str__(self) -> str:
         return (f"logreg-v3|w{self.embedding_weight}|c{self.c}|ch{self.char_ngrams}|wd{self.word_ngrams}|"
-                f"n{self.max_ngrams}|k{self.folds}|s{self.seed}|segneg")
+                f"n{self.max_ngrams}|k{self.folds}|s{self.seed}|segneg|courtesy-as-faq")
 
 
 @dataclass(frozen=True)
@@ -172,14 +173,14 @@ def _with_faq_sentences(idx: npt.NDArray[np.int64], texts: list[str], vectors: V
 def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy,
           recipe: Recipe | None = None, progress: Callable[[str], None] | None = None,
           courtesy: Sequence[Example] = ()) -> MessageClassifier:
-    """The message classifier of ``examples`` (``social`` read as faq) with its courtesy head, which
-    also learns from ``courtesy`` (guardrails/training/courtesy/)."""
+    """The message classifier of ``examples`` and ``courtesy`` (guardrails/training/courtesy/), with
+    ``social`` read as faq, and its courtesy head, which learns ``social`` against faq."""
     from sklearn.model_selection import StratifiedKFold
 
     recipe = recipe or Recipe()
     say = progress or (lambda _: None)
     everyone = [*examples, *courtesy]
-    examples = [replace(e, label="faq") if e.label == COURTESY else e for e in examples]
+    examples = [replace(e, label="faq") if e.label == COURTESY else e for e in everyone]  # a courtesy is ordinary
     classes = LABELS
     texts = [e.text for e in examples]
     y = np.array([classes.index(e.label) for e in examples], dtype=np.int64)
