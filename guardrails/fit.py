@@ -157,6 +157,17 @@ def curve(scores: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_]) -> l
     return out
 
 
+def class_metrics(scores: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_], threshold: float,
+                  faq: npt.NDArray[np.bool_], curve_of: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """One class's cross-validated figures at its threshold, as `faq train` prints them; the curve is
+    drawn over ``curve_of`` (the red-flag score for the red-flag row)."""
+    chosen = scores >= threshold
+    tp = int((chosen & positive).sum())
+    return {"examples": int(positive.sum()), "threshold": round(threshold, 4),
+            "precision": round(tp / max(1, int(chosen.sum())), 4), "recall": round(tp / max(1, int(positive.sum())), 4),
+            "false_alarms_on_faq": int((chosen & faq).sum()), "curve": curve(curve_of, positive)}
+
+
 def _with_faq_sentences(idx: npt.NDArray[np.int64], texts: list[str], vectors: Vectors, y: npt.NDArray[np.int64],
                         parts: list[list[int]], seg_texts: list[str], seg_vectors: Vectors,
                         faq: int) -> tuple[list[str], Vectors, npt.NDArray[np.int64]]:
@@ -228,13 +239,8 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
     for c, (scores, positive) in columns.items():
         if c != RED:
             thresholds[c] = _threshold_for_precision(scores, positive, policy.precision)
-        chosen = scores >= (0.5 if c == RED else thresholds[c])
-        tp = int((chosen & positive).sum())
-        metrics["classes"][c] = {
-            "examples": int(positive.sum()), "threshold": round(0.5 if c == RED else thresholds[c], 4),
-            "precision": round(tp / max(1, int(chosen.sum())), 4), "recall": round(tp / max(1, int(positive.sum())), 4),
-            "false_alarms_on_faq": int((chosen & (y == faq)).sum()),
-            "curve": curve(oof[:, -1] if c == RED else scores, positive)}
+        metrics["classes"][c] = class_metrics(scores, positive, 0.5 if c == RED else thresholds[c], y == faq,
+                                              oof[:, -1] if c == RED else scores)
     metrics["classes"][RED]["thresholds"] = {c: round(thresholds[c], 4) for c in RED_FLAGS}
     for c in RED_FLAGS:
         positive = y == classes.index(c)
@@ -278,11 +284,7 @@ def train_courtesy(examples: Sequence[Example], featurise: Featurise, precision:
         oof[held_idx] = fold.probabilities([texts[i] for i in held_idx], vectors[held_idx])[:, 1]
     positive = y == 1
     threshold = _threshold_for_precision(oof, positive, precision)
-    chosen = oof >= threshold
-    tp = int((chosen & positive).sum())
-    metrics = {"examples": int(positive.sum()), "threshold": round(threshold, 4),
-               "precision": round(tp / max(1, int(chosen.sum())), 4), "recall": round(tp / max(1, int(positive.sum())), 4),
-               "false_alarms_on_faq": int((chosen & ~positive).sum()), "curve": curve(oof, positive)}
+    metrics = class_metrics(oof, positive, threshold, ~positive, oof)
     head = _fit(texts, vectors, y, recipe, classes)
     head.thresholds = {COURTESY: threshold}
     return head, threshold, metrics
