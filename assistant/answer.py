@@ -22,7 +22,7 @@ from assistant.clinic import ClinicProfile
 from assistant.compose import Asked, Draft, ExtractiveComposer
 from assistant.grounding import ground
 from assistant.llm import NOT_IN_MATERIALS, AnswerWriter
-from assistant.rewrite import standalone
+from assistant.rewrite import readings
 from assistant.sessions import SessionStore, TurnRecord
 from assistant.trace import Trace
 from core.errors import InputError
@@ -31,12 +31,14 @@ from guardrails.language import ENGLISH
 from guardrails.pii import PiiDetector
 from guardrails.pipeline import Guardrails, InputDecision, Message
 from guardrails.policy import Policy
+from guardrails.verdict import Verdict
 from knowledge.embeddings import Embedder
 from knowledge.search import HybridSearcher, Passage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 SNIPPET_CHARS = 220
 MAX_SUGGESTIONS = 3
+_DECISION_RANK = {"decline": 0, "suggest": 1, "answer": 2}
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Found:
     evidence: Evidence
     fact_missing: str
     asked: Asked
+    expanded_query: str = ""
+    screened: list[Verdict] = field(default_factory=list)  # verdicts on passages the screen removed
 
 
 @dataclass(frozen=True)
@@ -195,23 +199,25 @@ class Assistant:
         found = self._ground(message, history, trace)
         return self._answer_or_not(found, message, category, trace, use_writer)
 
-    def find(self, message: Message, history: list[TurnRecord], trace: Trace) -> Found:
-        """Rewrite a follow-up, retrieve and screen passages, compose a draft, gather the evidence
-        answerability judges (also what `faq train --answerability` learns from)."""
+    def readings(self, message: Message, history: list[TurnRecord]) -> list[str]:
+        """The question as typed (personal data erased) and, after an answered question, also read in
+        that question's context (assistant/rewrite.py): the articles decide which reading they answer."""
+        previous = next((h.standalone for h in reversed(history)
+                         if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
+        return readings(self.pii.erase(message.text), previous)
+
+    def find(self, message: Message, query: str, trace: Trace) -> Found:
+        """Retrieve and screen passages for one reading of the question, compose a draft, gather the
+        evidence answerability judges (also what `faq train --answerability` learns from)."""
         with trace.timed("rewrite"):
-            previous = next((h.standalone for h in reversed(history)
-                             if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
-            query = standalone(self.pii.erase(message.text), previous)
             expansion = self.searcher.expand(query)
         with trace.timed("embed_query"):
             vector = message.vector if query == message.text else self.embedder.encode([query])[0]
             retrieval_vector = self.searcher.retrieval_vector(query, vector)
         result = self.searcher.search(query, self.limits.passages, query_vector=retrieval_vector, expansion=expansion)
-        trace.timings.update(result.timings)
-        trace.standalone_query, trace.rewritten = self.pii.redact(query), query != message.text
-        trace.expanded_query = self.pii.redact(result.expanded_query)
+        for step, ms in result.timings.items():
+            trace.timings[step] = trace.timings.get(step, 0.0) + ms
         passages, screened = self.guardrails.screen(result.passages)
-        trace.verdicts.extend(screened)
         with trace.timed("compose"):
             examples = self.composer.examples
             sims = examples.similarities(vector)
@@ -221,12 +227,26 @@ class Assistant:
             missing = self._fact_missing(query, passages)
             evidence = evidence_of(result.terms, result, passages, draft.unvoted_best, terms, bool(missing),
                                    (*examples.nearest(sims), examples.present))
-        trace.passages = [p.trace() for p in passages]
-        return Found(query, passages, draft, evidence, missing, asked)
+        return Found(query, passages, draft, evidence, missing, asked, result.expanded_query, screened)
 
     def _ground(self, message: Message, history: list[TurnRecord], trace: Trace) -> Grounded:
-        found = self.find(message, history, trace)
-        judgement = self.answerability.judge(found.evidence)
+        """Each reading of the question found and judged; the one the articles answer best is kept
+        (a decision to answer over suggestions over a decline, then the higher probability; the
+        question as typed on a tie)."""
+        with trace.timed("rewrite"):
+            queries = self.readings(message, history)
+        judged = []
+        for query in queries:
+            found = self.find(message, query, trace)
+            judged.append((found, self.answerability.judge(found.evidence)))
+        found, judgement = max(judged, key=lambda fj: (_DECISION_RANK[fj[1].decision], fj[1].probability))
+        if len(judged) > 1:
+            trace.readings = [{"query": self.pii.redact(f.query), "decision": j.decision,
+                               "probability": round(j.probability, 4)} for f, j in judged]
+        trace.standalone_query, trace.rewritten = self.pii.redact(found.query), found.query != message.text
+        trace.expanded_query = self.pii.redact(found.expanded_query)
+        trace.verdicts.extend(found.screened)
+        trace.passages = [p.trace() for p in found.passages]
         trace.answerability = judgement.to_dict()
         if found.fact_missing:
             trace.no_answer_reason = f"asks for a {found.fact_missing.replace('_', ' ')} that the articles do not state"

@@ -1,9 +1,14 @@
 """Follow-up questions rewritten into standalone queries from the conversation, offline.
 
-"how long does it take to work?" after "Tell me about the fibrin procedure" becomes
-"how long does the fibrin procedure take to work?". No LLM: a follow-up is recognised by
-its references back ("it", "what about", "what if", a very short question), and filled in
-with the topic of the last question the assistant answered.
+"how long does it take to work?" after "Tell me about the fibrin procedure" is also read as
+"how long does the fibrin procedure take to work?": no LLM, the topic of the last question the
+assistant answered fills a back-reference ("it", "this") or is added after the question.
+
+Whether a question leans on the one before cannot be told reliably from its words ("is the needle
+big?" after a question about the procedure does; "and how long before I feel better" after three
+questions about a tear does not). So ``readings`` gives both, the question as typed and the question
+in the conversation's context, and the answerer keeps the one the articles answer better
+(assistant/answer.py ``_ground``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,6 @@ import re
 
 from core.text import STOPWORDS
 
-_ANAPHOR = re.compile(r"\b(it|its|it's|this|they|them|their|that procedure|that treatment|that one|the procedure|"
-                      r"the treatment|the injection|the shot)\b", re.IGNORECASE)
 _REPLACEABLE = re.compile(r"\b(it|this)\b(?!\s+(?:is|was)\s+(?:a|an|the)\b)", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^\s*(what about|how about|and\b|what if|also\b|so\b|but\b|then\b|same\b|"
                            r"any other|anything else|is that|does that|would that|ok\b|okay\b)", re.IGNORECASE)
@@ -33,9 +36,13 @@ _PREDICATE = frozenset(
 _YES_NO = frozenset("is are was were will would does do did can could should has have".split())
 
 
+_CONTEXT = re.compile(r"\s*\([^()]*\)\s*(\?)?\s*$")  # the "(topic)" a contextual reading ends with
+
+
 def topic_of(query: str) -> str:
-    """The question minus its leading filler: 'Tell me about the fibrin procedure' -> 'fibrin procedure'."""
-    words = _WORD.findall(query)
+    """The question minus its leading filler: 'Tell me about the fibrin procedure' -> 'fibrin procedure'.
+    A previous contextual reading's own "(topic)" is dropped: context does not pile up over turns."""
+    words = _WORD.findall(_CONTEXT.sub(r"\1", query))
     start = 0
     while start < len(words) and words[start].lower() in _FILLER:
         start += 1
@@ -48,15 +55,9 @@ def topic_of(query: str) -> str:
     return " ".join(tail)
 
 
-def is_follow_up(question: str) -> bool:
-    content = [w for w in _WORD.findall(question) if w.lower() not in STOPWORDS and w.lower() not in _FILLER]
-    return bool(_ANAPHOR.search(question) or _CONTINUATION.match(question) or len(content) <= 1)
-
-
-def standalone(question: str, previous: str | None) -> str:
-    """The question as it would be asked on its own, given the previous standalone query."""
-    if not previous or not is_follow_up(question):
-        return question
+def in_context(question: str, previous: str) -> str:
+    """The question read as a follow-up of ``previous``: a back-reference replaced by the previous
+    question's topic, or the topic added after it."""
     topic = topic_of(previous)
     if not topic:
         return question
@@ -65,3 +66,12 @@ def standalone(question: str, previous: str | None) -> str:
         return _REPLACEABLE.sub(f"the {topic}", question, count=1)
     body = question.rstrip().rstrip("?").rstrip()
     return f"{body} ({topic})?" if question.rstrip().endswith("?") else f"{body} ({topic})"
+
+
+def readings(question: str, previous: str | None) -> list[str]:
+    """The ways to read a question in its conversation, the question as typed first: with an earlier
+    answered question, also the question in its context (one reading when both are the same text)."""
+    if not previous:
+        return [question]
+    contextual = in_context(question, previous)
+    return [question] if contextual == question else [question, contextual]

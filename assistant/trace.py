@@ -22,6 +22,7 @@ class Trace:
     safety_net: bool = False
     standalone_query: str | None = None
     rewritten: bool = False
+    readings: list[dict[str, Any]] = field(default_factory=list)  # a follow-up's readings, each judged
     expanded_query: str = ""
     passages: list[dict[str, Any]] = field(default_factory=list)
     answerability: dict[str, Any] | None = None
@@ -48,7 +49,7 @@ class Trace:
         if self.standalone_query is not None:
             out.update(standalone_query=self.standalone_query, rewritten=self.rewritten,
                        expanded_query=self.expanded_query, passages=self.passages)
-        for key in ("answerability", "no_answer_reason", "suggestions", "composer", "llm"):
+        for key in ("readings", "answerability", "no_answer_reason", "suggestions", "composer", "llm"):
             value = getattr(self, key)
             if value:
                 out[key] = value

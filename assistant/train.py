@@ -96,7 +96,7 @@ class Reader:
     def find(self, question: str) -> tuple[Found, Asked]:
         svc = self.services
         message = svc.guardrails.read(check_input(question, svc.policy, 10_000))
-        found = svc.assistant.find(message, [], Trace())
+        found = svc.assistant.find(message, svc.assistant.readings(message, [])[0], Trace())
         examples = svc.examples
         sims = examples.similarities(message.vector, REWORDING_COSINE)  # never its own question or a rewording
         yes, no = examples.nearest(sims)

@@ -44,6 +44,9 @@ def trace_html(reply: Response | None) -> str:
              f" &middot; <b>composer</b> {esc(trace.get('composer', '-'))}</p>",
              f"<p><b>Standalone query</b>: {esc(trace.get('standalone_query', '(not searched)'))}"
              f"{' (rewritten from the conversation)' if trace.get('rewritten') else ''}</p>"]
+    if trace.get("readings"):
+        read = "; ".join(f"{esc(r['query'])} &rarr; {esc(r['decision'])} {esc(r['probability'])}" for r in trace["readings"])
+        parts.append(f"<p><b>Readings of the follow-up</b>: {read}</p>")
     if trace.get("expanded_query"):
         parts.append(f"<p><b>Expanded for retrieval</b>: {esc(trace['expanded_query'])}</p>")
     if trace.get("no_answer_reason"):

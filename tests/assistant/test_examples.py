@@ -52,7 +52,7 @@ def test_the_vote_moves_the_sentence_choice_but_not_what_answerability_reads(
     # sentence's probability with the vote held neutral (compose.Unit.unvoted), so no vote changes it
     svc = clinic_services
     message = svc.guardrails.read(check_input("How long does recovery take?", svc.policy, 10_000))
-    found = svc.assistant.find(message, [], Trace())
+    found = svc.assistant.find(message, message.text, Trace())
 
     def by_unit(units: list[Unit]) -> dict[tuple[int, tuple[int, ...]], Unit]:
         return {(u.passage, tuple(u.indices)): u for u in units}

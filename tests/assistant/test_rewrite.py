@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.rewrite import is_follow_up, standalone, topic_of
+from assistant.rewrite import in_context, readings, topic_of
 from assistant.sessions import SessionStore, TurnRecord
 
 
@@ -16,29 +16,33 @@ from assistant.sessions import SessionStore, TurnRecord
     ("Am I a candidate for the fibrin injection?", "what if I had surgery before?",
      "what if I had surgery before (candidate for the fibrin injection)?"),
     ("How does stem cell therapy work?", "what about recovery", "what about recovery (stem cell therapy work)"),
+    ("Is the procedure done under general anaesthesia?", "is the needle big?",
+     "is the needle big (procedure done under general anaesthesia)?"),
 ])
-def test_follow_ups_become_standalone_queries(previous: str, question: str, expected: str) -> None:
-    assert standalone(question, previous) == expected
+def test_a_question_read_in_its_context(previous: str, question: str, expected: str) -> None:
+    assert in_context(question, previous) == expected
 
 
-@pytest.mark.parametrize("question", [
-    "What is an annular tear?",
-    "How does intra-annular fibrin injection compare with PRP for annular tears?",
-])
-def test_self_contained_questions_are_left_alone(question: str) -> None:
-    assert not is_follow_up(question)
-    assert standalone(question, "Tell me about the fibrin procedure") == question
+def test_a_question_is_read_as_typed_first_and_in_context_second() -> None:
+    assert readings("What is an annular tear?", "Tell me about the fibrin procedure") == [
+        "What is an annular tear?", "What is an annular tear (fibrin procedure)?"]
 
 
-def test_without_history_nothing_is_rewritten() -> None:
-    assert standalone("is it painful?", None) == "is it painful?"
+def test_without_history_there_is_one_reading() -> None:
+    assert readings("is it painful?", None) == ["is it painful?"]
+
+
+def test_context_does_not_pile_up_over_turns() -> None:
+    # the previous turn's own reading was "does that hurt (annular tear treated)": its topic is "that hurt"
+    assert in_context("and how long before i feel better", "does that hurt (annular tear treated)") == (
+        "and how long before i feel better (that hurt)")
 
 
 def test_topic_drops_question_words() -> None:
     assert topic_of("Can you tell me about the fibrin procedure?") == "fibrin procedure"
     assert topic_of("Is the procedure painful?") == "procedure"  # what a yes/no question says is not its topic
     assert topic_of("Is fibrin injection safe and effective?") == "fibrin injection"
-    assert standalone("how long does it take to work?", "Is the procedure painful?") == (
+    assert in_context("how long does it take to work?", "Is the procedure painful?") == (
         "how long does the procedure take to work?")
 
 

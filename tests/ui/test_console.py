@@ -63,7 +63,8 @@ def test_ask_shows_the_reply_and_its_full_trace_across_turns(client: Any) -> Non
     chat, trace, _, _ = client.predict("how long does it take to work?", chat, False, api_name="/ask")
     answer = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else chat[-1]["content"]
     assert "weeks" in answer and "not medical advice" in answer.lower()
-    for part in ("Standalone query", "rewritten from the conversation", "Retrieved passages", "dense", "BM25",
+    for part in ("Standalone query", "rewritten from the conversation", "Readings of the follow-up",
+                 "Retrieved passages", "dense", "BM25",
                  "fused", "used", "Guardrail verdicts", "Timings", "Final text", "Sources"):
         assert part in trace, part
 
