@@ -79,6 +79,6 @@ def test_a_question_costs_one_embedding_after_warm_up(make_services: Callable[..
     first = svc.assistant.ask("Is the procedure painful?")  # a synonym rule applies
     assert first.action == "answer" and counting.texts == ["Is the procedure painful?"]
     counting.texts.clear()
-    # a follow-up: the message, the conversation read together for red flags, the rewritten query
+    # a follow-up: the message, the conversation read together for red flags, the reading in context
     follow = svc.assistant.ask("how long does it take to work?", first.session_id)
-    assert follow.trace is not None and follow.trace["rewritten"] and len(counting.texts) == 3
+    assert follow.trace is not None and len(follow.trace["readings"]) == 2 and len(counting.texts) == 3
