@@ -17,12 +17,12 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from assistant.answerability import Answerability, Evidence, Judgement, evidence_of
+from assistant.answerability import DECISION_RANK, Answerability, Evidence, Judgement, evidence_of
 from assistant.clinic import ClinicProfile
 from assistant.compose import Asked, Draft, ExtractiveComposer
 from assistant.grounding import ground
 from assistant.llm import NOT_IN_MATERIALS, AnswerWriter
-from assistant.rewrite import readings
+from assistant.rewrite import readings as readings_of
 from assistant.sessions import SessionStore, TurnRecord
 from assistant.trace import Trace
 from core.errors import InputError
@@ -38,7 +38,6 @@ from knowledge.search import HybridSearcher, Passage
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 SNIPPET_CHARS = 220
 MAX_SUGGESTIONS = 3
-_DECISION_RANK = {"decline": 0, "suggest": 1, "answer": 2}
 
 
 @dataclass(frozen=True)
@@ -204,7 +203,7 @@ class Assistant:
         that question's context (assistant/rewrite.py): the articles decide which reading they answer."""
         previous = next((h.standalone for h in reversed(history)
                          if h.category in ("faq", "treatment_decision") and h.action == "answer"), None)
-        return readings(self.pii.erase(message.text), previous)
+        return readings_of(self.pii.erase(message.text), previous)
 
     def find(self, message: Message, query: str, trace: Trace) -> Found:
         """Retrieve and screen passages for one reading of the question, compose a draft, gather the
@@ -239,7 +238,7 @@ class Assistant:
         for query in queries:
             found = self.find(message, query, trace)
             judged.append((found, self.answerability.judge(found.evidence)))
-        found, judgement = max(judged, key=lambda fj: (_DECISION_RANK[fj[1].decision], fj[1].probability))
+        found, judgement = max(judged, key=lambda fj: (DECISION_RANK[fj[1].decision], fj[1].probability))
         if len(judged) > 1:
             trace.readings = [{"query": self.pii.redact(f.query), "decision": j.decision,
                                "probability": round(j.probability, 4)} for f, j in judged]

@@ -29,6 +29,7 @@ from assistant.linear import LinearModel, fit_logistic
 from knowledge.search import Passage, SearchResult
 
 Decision = Literal["answer", "suggest", "decline"]
+DECISION_RANK: dict[str, int] = {"decline": 0, "suggest": 1, "answer": 2}  # how far each goes toward answering
 FEATURES = ("dense_top", "dense_margin", "sentence_top", "relevance_top", "covered_top", "covered_index",
             "content_terms", "question_match", "has_questions", "example_answerable", "example_unanswerable",
             "has_examples", "fact_missing")
