@@ -53,7 +53,7 @@ DOCS = HERE.parent / "knowledge" / "docs"
 # labelled there); the off-topic slices ask after public figures and other people ("Where does Tom Hanks
 # live?", "my coworker's diagnosis") without labelling names.
 NOT_NAMELESS = {"personal_details.jsonl", "offtopic_harmful_en.jsonl", "harmful_clinical_form_en.jsonl",
-                "clinical_form_twins_en.jsonl"}
+                "clinical_form_twins_en.jsonl", "harm_others_en.jsonl"}
 FEATURES_VERSION = "10"
 SEED = 14
 PLAIN_ZIPF = 5.0
