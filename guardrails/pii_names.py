@@ -51,9 +51,11 @@ ORGANISATIONS = HERE / "organisations.txt"
 DOCS = HERE.parent / "knowledge" / "docs"
 # Messages that are not name-free: personal_details.jsonl holds pii_cases.yaml's texts (their names are
 # labelled there); the off-topic slices ask after public figures and other people ("Where does Tom Hanks
-# live?", "my coworker's diagnosis") without labelling names.
+# live?", "my coworker's diagnosis") without labelling names. Also left out, by measurement:
+# lay_questions_en.jsonl (round r26) is name-free, but trained on, it cost 2 names and 2 clean messages over
+# evals/pii (names 4168 -> 4166 of 4269, false redactions 90 -> 92 of 2733), so the name model stays as it was.
 NOT_NAMELESS = {"personal_details.jsonl", "offtopic_harmful_en.jsonl", "harmful_clinical_form_en.jsonl",
-                "clinical_form_twins_en.jsonl", "harm_others_en.jsonl"}
+                "clinical_form_twins_en.jsonl", "harm_others_en.jsonl", "lay_questions_en.jsonl"}
 FEATURES_VERSION = "10"
 SEED = 14
 PLAIN_ZIPF = 5.0
