@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -115,29 +116,36 @@ class Answerability:
 
 
 def fit(rows: list[tuple[Evidence, bool]], max_false_answers: float, suggest_recall: float,
-        trained_on: str = "") -> LinearModel:
-    """Fit on (evidence, answerable) rows; thresholds from out-of-fold probabilities."""
+        trained_on: str = "", calibrate: Sequence[bool] | None = None) -> LinearModel:
+    """Fit on (evidence, answerable) rows; thresholds from out-of-fold probabilities of the rows marked
+    ``calibrate`` (default all). Rows not marked still train the model: messages that are no clinic
+    question at all (courtesies, off-topic requests) are easy to decline, and counted they would lower
+    the threshold and let more of the hard not-answerable clinic questions through."""
     x = np.array([e.vector() for e, _ in rows], dtype=np.float64)
     y = np.array([bool(a) for _, a in rows])
+    counted = np.ones(len(rows), dtype=bool) if calibrate is None else np.array(calibrate, dtype=bool)
     vetoed = x[:, FEATURES.index("fact_missing")] >= 1.0  # declined whatever the probability
     model, oof = fit_logistic(x, y, FEATURES)
     # At most max_false_answers of ALL not-answerable questions may be answered; those the required-
     # fact check declines anyway do not count against the threshold.
-    negatives = np.sort(oof[~y & ~vetoed])[::-1]
-    allowed = math.floor(max_false_answers * int((~y).sum()))
+    negatives = np.sort(oof[~y & ~vetoed & counted])[::-1]
+    allowed = math.floor(max_false_answers * int((~y & counted).sum()))
     answer_from = float(negatives[allowed]) + 1e-6 if allowed < len(negatives) else 0.5
     positives = np.sort(oof[y])
     suggest_from = min(answer_from, float(positives[math.floor((1 - suggest_recall) * len(positives))]))
     answered = (oof >= answer_from) & ~vetoed
     suggested = (oof >= suggest_from) & ~answered & ~vetoed
-    metrics = {
+    metrics: dict[str, Any] = {
         "questions": len(y), "answerable": int(y.sum()),
         "cross_validated": {
             "answerable_answered": round(float(answered[y].mean()), 4),
             "answerable_suggested": round(float(suggested[y].mean()), 4),
-            "not_answerable_answered": round(float(answered[~y].mean()), 4),
-            "not_answerable_suggested": round(float(suggested[~y].mean()), 4)},
+            "not_answerable_answered": round(float(answered[~y & counted].mean()), 4),
+            "not_answerable_suggested": round(float(suggested[~y & counted].mean()), 4)},
     }
+    if not counted.all():
+        metrics["cross_validated"]["not_calibrating_answered"] = round(float(answered[~y & ~counted].mean()), 4)
+        metrics["not_calibrating"] = int((~counted).sum())
     return LinearModel(model.features, model.mean, model.scale, model.coef, model.intercept,
                        {"answer_from": answer_from, "suggest_from": suggest_from}, trained_on, metrics)
 

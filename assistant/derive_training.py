@@ -12,6 +12,15 @@ the outputs are committed, so training never needs ../shared):
   (so "Martinez" and "Smith", always capitalised, stay out): medical vocabulary that the
   personal-data detector never takes for a name on its own.
 
+- assistant/training/answerability_not_questions.jsonl (``--from-corpus``, from guardrails/training/, no
+  ../shared needed): the message classifier's courtesies (`social`) and off-topic requests, as not
+  answerable from the clinic article. "how's your day going?" is no question the articles answer, and
+  without such examples answerability answered it with the paragraph nearest its words. Marked
+  ``"calibrate": false``: they train the model but do not set its threshold (assistant/answerability.fit).
+  That includes requests worded as clinic questions that reveal intent against someone (harm_others_en,
+  harmful_clinical_form_en): the classifier should refuse them, and when it misses one, the articles do not
+  answer "when are the needle trays left alone" either.
+
 MedQuAD is CC BY 4.0 (Ben Abacha and Demner-Fushman, 2019); the questions are used as they are.
 The spine subset is never used: its questions are evaluation cases (evals/sets/medquad_spine.yaml).
 """
@@ -33,6 +42,13 @@ MEDICAL_WORDS_FILE = ROOT / "guardrails" / "medical_words.txt"
 # Topics the spine corpus or the clinic article may answer: never a "not answerable" example.
 SPINE = re.compile(r"spin|back|disc|disk|vertebr|lumbar|cervical|sciatic|scolio|kyphos|spondyl|stenosis|neck|"
                    r"coccyx|nerve|myelo|syringo|chiari|cord|paraly|fibrin|pain|arthrit|osteopor|injection", re.I)
+CORPUS = ROOT / "guardrails" / "training"
+NOT_QUESTIONS_FILE = ROOT / "assistant" / "training" / "answerability_not_questions.jsonl"
+# (file under guardrails/training, label, every k-th line): courtesies and plainly off-topic requests.
+NOT_QUESTIONS = (("courtesy/courtesy_en.jsonl", "social", 1), ("control_en.jsonl", "social", 1),
+                 ("ordinary_en.jsonl", "social", 1), ("offtopic_harmful_en.jsonl", "off_topic", 2),
+                 ("control_en.jsonl", "off_topic", 2), ("harm_others_en.jsonl", "off_topic", 2),
+                 ("harmful_clinical_form_en.jsonl", "off_topic", 2))
 CLASSIFIER_COUNT = 600
 ANSWERABILITY_COUNT = 300
 
@@ -65,10 +81,47 @@ def medical_words(rows: list[dict[str, Any]]) -> list[str]:
     return sorted(w for w, n in total.items() if n >= 3 and lower[w] >= 1 and 4 * lower[w] >= capital[w])
 
 
+def not_questions() -> list[str]:
+    """Answerability rows for the classifier corpus's courtesies and off-topic requests (NOT_QUESTIONS)."""
+    from assistant.answer import check_input
+    from assistant.settings import load_settings
+    from core.errors import InputError
+    from guardrails.policy import load_policy
+
+    policy = load_policy(load_settings().policy_file)
+
+    def readable(text: str) -> bool:  # "👍" never reaches answerability: the input check answers it
+        try:
+            check_input(text, policy, 10_000)
+        except InputError:
+            return False
+        return True
+
+    lines: list[str] = []
+    seen: set[str] = set()
+    for name, label, step in NOT_QUESTIONS:
+        texts = [str(r["text"]) for r in read_jsonl(CORPUS / name) if r["label"] == label][::step]
+        for text in texts:
+            if text.lower() not in seen and readable(text):
+                seen.add(text.lower())
+                lines.append(json.dumps({"question": text, "kb": "clinic", "answerable": False, "documents": [],
+                                         "sections": [], "origin": f"derived:guardrails/training/{name}",
+                                         "calibrate": False, "tags": ["not_answerable", label]},
+                                        ensure_ascii=False))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    parser.add_argument("--from-corpus", action="store_true",
+                        help="Only derive answerability_not_questions.jsonl from guardrails/training/.")
     args = parser.parse_args()
+    if args.from_corpus:
+        lines = not_questions()
+        NOT_QUESTIONS_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"{NOT_QUESTIONS_FILE.relative_to(ROOT)}: {len(lines)} rows")
+        return
     medquad = args.shared / "data" / "medquad"
     spine_ids = {row["id"] for row in read_jsonl(medquad / "medquad_spine.jsonl")}
     every = read_jsonl(medquad / "medquad_all.jsonl")

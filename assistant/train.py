@@ -168,6 +168,7 @@ def train_answerability(services: Services, say: Say) -> LinearModel:
     s = services.settings
     questions, _ = load_questions(s.answerability_training)
     rows: list[tuple[Evidence, bool]] = []
+    calibrate: list[bool] = []
     for kb in KNOWLEDGE:
         mine = [r for r in questions if r["kb"] == kb]
         say(f"answerability: {kb}: {len(mine)} questions")
@@ -175,7 +176,8 @@ def train_answerability(services: Services, say: Say) -> LinearModel:
         for row in mine:
             found, _ = reader.find(str(row["question"]))
             rows.append((found.evidence, bool(row["answerable"])))
-    model = fit(rows, s.max_false_answers, s.suggest_recall, trained_on=trained_on(services))
+            calibrate.append(bool(row.get("calibrate", True)))
+    model = fit(rows, s.max_false_answers, s.suggest_recall, trained_on=trained_on(services), calibrate=calibrate)
     s.answerability_file.write_text(model.to_yaml("`faq train --answerability` (assistant/train.py)"), encoding="utf-8")
     return model
 

@@ -1,0 +1,39 @@
+"""answerability.fit: the answer threshold is set by the not-answerable rows marked to calibrate it;
+rows that only train (courtesies, off-topic requests) must not loosen it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answerability import FEATURES, Evidence, fit
+from assistant.linear import LinearModel
+
+
+def _rows(rng: np.random.Generator, n: int, centre: float, answerable: bool) -> list[tuple[Evidence, bool]]:
+    rows = []
+    for _ in range(n):
+        values = {f: float(rng.normal(centre, 0.15)) for f in FEATURES}
+        values.update(has_examples=1.0, fact_missing=0.0)
+        rows.append((Evidence(values), answerable))
+    return rows
+
+
+def test_easy_negatives_that_do_not_calibrate_leave_the_false_answer_rate_alone() -> None:
+    rng = np.random.default_rng(7)
+    clinic = _rows(rng, 200, 0.6, True) + _rows(rng, 200, 0.45, False)  # overlapping: hard to tell apart
+    chit_chat = _rows(rng, 600, -0.5, False)  # far from every answerable row
+    hard = np.array([False] * 200 + [True] * 200 + [False] * 600)
+
+    marked = fit(clinic + chit_chat, 0.10, 0.99, calibrate=[True] * 400 + [False] * 600)
+    counted = fit(clinic + chit_chat, 0.10, 0.99)
+
+    def hard_answered(model: LinearModel) -> float:
+        probs = np.array([model.probability(e.vector()) for e, _ in clinic + chit_chat])
+        return float((probs[hard] >= model.settings["answer_from"]).mean())
+
+    assert marked.metrics["cross_validated"]["not_answerable_answered"] <= 0.10
+    assert marked.metrics["not_calibrating"] == 600
+    assert marked.metrics["cross_validated"]["not_calibrating_answered"] == 0.0
+    # counted, the 600 easy rows buy 60 "allowed" false answers, spent on the hard clinic ones
+    assert counted.settings["answer_from"] < marked.settings["answer_from"]
+    assert hard_answered(counted) > 0.2 > hard_answered(marked)
