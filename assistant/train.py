@@ -55,6 +55,8 @@ def load_questions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
                 raise ConfigError(f"{path.name}:{number}: not valid JSON: {exc}") from None
             if row.get("kb") not in KNOWLEDGE or not isinstance(row.get("answerable"), bool):
                 raise ConfigError(f"{path.name}:{number}: needs kb (one of {sorted(KNOWLEDGE)}) and answerable")
+            if not isinstance(row.get("calibrate", True), bool):
+                raise ConfigError(f"{path.name}:{number}: calibrate must be true or false")
             rows.append(row)
             lines.append(line)
     if not rows:

@@ -3,10 +3,16 @@ rows that only train (courtesies, off-topic requests) must not loosen it."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from assistant.answerability import FEATURES, Evidence, fit
 from assistant.linear import LinearModel
+from assistant.train import load_questions
+from core.errors import ConfigError
 
 
 def _rows(rng: np.random.Generator, n: int, centre: float, answerable: bool) -> list[tuple[Evidence, bool]]:
@@ -37,3 +43,13 @@ def test_easy_negatives_that_do_not_calibrate_leave_the_false_answer_rate_alone(
     # counted, the 600 easy rows buy 60 "allowed" false answers, spent on the hard clinic ones
     assert counted.settings["answer_from"] < marked.settings["answer_from"]
     assert hard_answered(counted) > 0.2 > hard_answered(marked)
+
+
+def test_a_calibrate_flag_that_is_not_true_or_false_is_a_clear_error(tmp_path: Path) -> None:
+    # "calibrate": "no" is a non-empty string, truthy: read as given, the row would set the threshold
+    row = {"question": "hi", "kb": "clinic", "answerable": False, "calibrate": "no"}
+    (tmp_path / "rows.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rows.jsonl:1: calibrate must be true or false"):
+        load_questions(tmp_path)
+    (tmp_path / "rows.jsonl").write_text(json.dumps({**row, "calibrate": False}) + "\n", encoding="utf-8")
+    assert load_questions(tmp_path)[0][0]["calibrate"] is False
