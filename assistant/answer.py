@@ -225,7 +225,7 @@ class Assistant:
             terms = [self.composer.passage_terms(p) for p in passages]
             missing = self._fact_missing(query, passages)
             evidence = evidence_of(result.terms, result, passages, draft.unvoted_best, terms, bool(missing),
-                                   (*examples.nearest(sims), examples.present))
+                                   (*examples.nearest(sims), examples.present))  # absent: the models without them
         return Found(query, passages, draft, evidence, missing, asked, result.expanded_query, screened)
 
     def _ground(self, message: Message, history: list[TurnRecord], trace: Trace) -> Grounded:
@@ -250,8 +250,7 @@ class Assistant:
         if found.fact_missing:
             trace.no_answer_reason = f"asks for a {found.fact_missing.replace('_', ' ')} that the articles do not state"
         elif judgement.decision != "answer":
-            trace.no_answer_reason = (f"answerability {judgement.probability:.2f} is below "
-                                      f"{self.answerability.answer_from:.2f}")
+            trace.no_answer_reason = f"answerability {judgement.probability:.2f} is below {judgement.answer_from:.2f}"
         return Grounded(found.query, found.passages, found.draft, judgement)
 
     def _fact_missing(self, query: str, passages: list[Passage]) -> str:

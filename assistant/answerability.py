@@ -14,6 +14,12 @@ not-answerable questions would be answered; ``suggest_from`` (a "did you mean" r
 to where ``suggest_recall`` of answerable questions are above it; below that, "not in our
 materials". A question asking for a kind of fact no passage states (a price, opening hours, a
 success rate: policy.yaml `required_facts`) is declined whatever the probability.
+
+A knowledge base with no labelled example questions (a clinic's own articles: Settings.examples_kb
+empty) is judged by a second model fitted on the same questions without the example features
+(answerability_without_examples.yaml, with its own thresholds). Reading the absent examples as zeros
+in the first model would put them far outside its training range, and the nearest-example features
+carry most of its weight: it answered nearly everything.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ DECISION_RANK: dict[str, int] = {"decline": 0, "suggest": 1, "answer": 2}  # how
 FEATURES = ("dense_top", "dense_margin", "sentence_top", "relevance_top", "covered_top", "covered_index",
             "content_terms", "question_match", "has_questions", "example_answerable", "example_unanswerable",
             "has_examples", "fact_missing")
+EXAMPLE_FEATURES = ("example_answerable", "example_unanswerable", "has_examples")
 TOP_PASSAGES = 3
 
 
@@ -84,15 +91,18 @@ class Judgement:
     probability: float
     decision: Decision
     evidence: Evidence
+    answer_from: float  # the threshold the deciding model answers from
 
     def to_dict(self) -> dict[str, Any]:
         return {"probability": round(self.probability, 4), "decision": self.decision,
+                "answer_from": round(self.answer_from, 4),
                 "features": {k: round(v, 4) for k, v in self.evidence.values.items()}}
 
 
 class Answerability:
-    def __init__(self, model: LinearModel) -> None:
-        self.model = model
+    def __init__(self, model: LinearModel, without_examples: LinearModel) -> None:
+        self.model = model  # reads the nearest labelled example questions
+        self.without_examples = without_examples  # for questions no labelled example speaks for
 
     @property
     def answer_from(self) -> float:
@@ -103,29 +113,32 @@ class Answerability:
         return self.model.settings["suggest_from"]
 
     def judge(self, evidence: Evidence) -> Judgement:
-        p = self.model.probability(evidence.vector())
+        model = self.model if evidence.values["has_examples"] >= 1.0 else self.without_examples
+        p = model.probability(evidence.vector())
+        answer_from, suggest_from = model.settings["answer_from"], model.settings["suggest_from"]
         if evidence.values["fact_missing"] >= 1.0:
             decision: Decision = "decline"  # a price, hours, a success rate... that no passage states
-        elif p >= self.answer_from:
+        elif p >= answer_from:
             decision = "answer"
-        elif p >= self.suggest_from:
+        elif p >= suggest_from:
             decision = "suggest"
         else:
             decision = "decline"
-        return Judgement(p, decision, evidence)
+        return Judgement(p, decision, evidence, answer_from)
 
 
 def fit(rows: list[tuple[Evidence, bool]], max_false_answers: float, suggest_recall: float,
-        trained_on: str = "", calibrate: Sequence[bool] | None = None) -> LinearModel:
+        trained_on: str = "", calibrate: Sequence[bool] | None = None, use: Sequence[str] | None = None) -> LinearModel:
     """Fit on (evidence, answerable) rows; thresholds from out-of-fold probabilities of the rows marked
     ``calibrate`` (default all). Rows not marked still train the model: messages that are no clinic
     question at all (courtesies, off-topic requests) are easy to decline, and counted they would lower
-    the threshold and let more of the hard not-answerable clinic questions through."""
+    the threshold and let more of the hard not-answerable clinic questions through. ``use``: fit on
+    these features only (the model without examples)."""
     x = np.array([e.vector() for e, _ in rows], dtype=np.float64)
     y = np.array([bool(a) for _, a in rows])
     counted = np.ones(len(rows), dtype=bool) if calibrate is None else np.array(calibrate, dtype=bool)
     vetoed = x[:, FEATURES.index("fact_missing")] >= 1.0  # declined whatever the probability
-    model, oof = fit_logistic(x, y, FEATURES)
+    model, oof = fit_logistic(x, y, FEATURES, use=use)
     # At most max_false_answers of ALL not-answerable questions may be answered; those the required-
     # fact check declines anyway do not count against the threshold.
     negatives = np.sort(oof[~y & ~vetoed & counted])[::-1]

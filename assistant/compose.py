@@ -8,7 +8,9 @@ trained by `faq train --answerability` on training questions whose answering sen
 marked) gives each candidate the probability that it answers the question, from the sentence's
 similarity to the question, the words they share (weighted by how rare they are in the index),
 its passage's relevance, and how close the question is to the example questions stored for its
-section. The answer is the best sentence and every other one near it in probability.
+section. The answer is the best sentence and every other one near it in probability. For a
+knowledge base with no labelled examples (assistant/examples.py), a second model fitted on the same
+candidates without the example features scores them (relevance_without_examples.yaml).
 Scoring reuses the sentence vectors computed at ingest, so a query costs arithmetic only.
 """
 
@@ -39,6 +41,7 @@ _TERMINAL = (".", "!", "?", "…")
 MIN_WORDS = 5
 RELEVANCE_FEATURES = ("cosine", "cosine_rank", "lexical", "lexical_idf", "passage_dense", "passage_rank",
                       "section_question", "is_list", "leans_back", "example_match", "has_examples", "example_vote")
+EXAMPLE_RELEVANCE_FEATURES = ("example_match", "has_examples", "example_vote")  # read only where there are examples
 
 
 @dataclass(frozen=True)
@@ -139,10 +142,11 @@ def question_parts(question: str, terms: Terms) -> list[set[str]]:
 
 class ExtractiveComposer:
     def __init__(self, settings: ComposerSettings, terms: Terms, relevance: LinearModel, examples: Examples,
-                 cache_size: int = 50_000) -> None:
+                 without_examples: LinearModel | None = None, cache_size: int = 50_000) -> None:
         self.settings = settings
         self.terms = terms
         self.relevance = relevance
+        self.without_examples = without_examples or relevance
         self.examples = examples
         self._candidates_by_chunk: dict[str, list[tuple[int, list[int], set[str]]]] = {}
         self._terms_by_chunk: dict[str, set[str]] = {}
@@ -194,6 +198,8 @@ class ExtractiveComposer:
         q_terms = set(self.terms(asked.question))
         weight = sum(asked.idf.get(t, 0.0) for t in q_terms)
         units: list[Unit] = []
+        reads_examples = asked.example_sims is not None and len(asked.example_sims) > 0
+        model = self.relevance if reads_examples else self.without_examples
         votes = self.examples.votes(asked.example_sims) if asked.example_sims is not None else {}
         for p_idx, passage in enumerate(passages[: s.passages]):
             sentences = passage.sentences
@@ -212,7 +218,7 @@ class ExtractiveComposer:
                     1.0 if len(indices) > 1 and not sentences[indices[0]].text.endswith(":") else 0.0,
                     self.examples.answering(asked.example_sims, [sentences[j].text for j in indices])
                     if asked.example_sims is not None else 0.0,
-                    1.0 if self.examples.present else 0.0,
+                    1.0 if reads_examples else 0.0,
                     max(votes.get(key(sentences[j].text), 0.0) for j in indices),
                 ]
                 units.append(Unit(p_idx, indices, sentences, passage.sentence_vectors, 0.0, terms, features))
@@ -224,11 +230,11 @@ class ExtractiveComposer:
         # vote: the vote picks between a section's sentences, splitting its weight among the ones
         # answering a question and so lowering the best, which would read as "not answerable".
         unvoted = matrix.copy()
-        if "example_vote" in self.relevance.features and len(unvoted):
-            at = self.relevance.features.index("example_vote")
-            unvoted[:, at] = self.relevance.mean[at]
-        for unit, p, q in zip(units, self.relevance.probabilities(matrix).tolist(),
-                              self.relevance.probabilities(unvoted).tolist(), strict=True):
+        if "example_vote" in model.features and len(unvoted):
+            at = model.features.index("example_vote")
+            unvoted[:, at] = model.mean[at]
+        for unit, p, q in zip(units, model.probabilities(matrix).tolist(),
+                              model.probabilities(unvoted).tolist(), strict=True):
             unit.score, unit.unvoted = float(p), float(q)
         units.sort(key=lambda u: -u.score)
         return units

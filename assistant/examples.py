@@ -8,8 +8,8 @@ served: answerable ones with the article sentences a judge marked as answering t
 (judged/*_questions.yaml), and not-answerable ones. A judged question that is not an answerability
 example still tells which sentence answers its wording; only the answerability examples count as
 the nearest answerable or not-answerable question. A knowledge base with no labelled questions
-(a clinic's new articles) simply has none: every feature is then 0 and the models fall back on the
-others (``has_examples`` tells them).
+(a clinic's own articles) simply has none: models fitted without the example features then decide
+(relevance_without_examples.yaml, answerability_without_examples.yaml).
 
     examples = Examples.load(training_dir, "clinic", embed)
     examples.answering(sims, [sentence_text])   # closest answerable example answered by that sentence

@@ -84,18 +84,28 @@ class LinearModel:
             raise ConfigError(f"{path} is not a valid model: {exc}") from None
 
 
+def without_examples(path: Path) -> Path:
+    """Where the variant of the model at ``path`` that reads no labelled example questions is kept
+    (relevance.yaml -> relevance_without_examples.yaml)."""
+    return path.with_name(f"{path.stem}_without_examples{path.suffix}")
+
+
 def fit_logistic(x: npt.NDArray[np.float64], y: npt.NDArray[np.bool_], features: Sequence[str], *, folds: int = 5,
-                 seed: int = 0, c: float = 1.0,
-                 groups: npt.NDArray[np.int64] | None = None) -> tuple[LinearModel, npt.NDArray[np.float64]]:
+                 seed: int = 0, c: float = 1.0, groups: npt.NDArray[np.int64] | None = None,
+                 use: Sequence[str] | None = None) -> tuple[LinearModel, npt.NDArray[np.float64]]:
     """The model fitted on everything, and out-of-fold probabilities for choosing thresholds
-    (folds by ``groups`` when given: rows of one question stay in one fold)."""
+    (folds by ``groups`` when given: rows of one question stay in one fold). ``use``: fit on these
+    features only; the others keep coefficient 0, so the model still reads rows in ``features`` order."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-    mean = x.mean(axis=0)
+    kept = np.array([f in use for f in features]) if use is not None else np.ones(len(features), dtype=bool)
+    if use is not None and set(use) - set(features):
+        raise ValueError(f"unknown features: {sorted(set(use) - set(features))}")
+    mean = np.where(kept, x.mean(axis=0), 0.0)
     std = x.std(axis=0)
-    scale = np.where(std > 1e-9, std, 1.0)
-    z = (x - mean) / scale
+    scale = np.where(kept & (std > 1e-9), std, 1.0)
+    z = ((x - mean) / scale)[:, kept]
     oof = np.zeros(len(y))
     splits = (GroupKFold(folds).split(z, y, groups) if groups is not None
               else StratifiedKFold(folds, shuffle=True, random_state=seed).split(z, y))
@@ -103,5 +113,6 @@ def fit_logistic(x: npt.NDArray[np.float64], y: npt.NDArray[np.bool_], features:
         model = LogisticRegression(C=c, max_iter=3000).fit(z[fit_idx], y[fit_idx])
         oof[held] = model.predict_proba(z[held])[:, 1]
     final = LogisticRegression(C=c, max_iter=3000).fit(z, y)
-    return LinearModel(tuple(features), mean.tolist(), scale.tolist(), final.coef_[0].tolist(),
-                       float(final.intercept_[0])), oof
+    coef = np.zeros(len(features))
+    coef[kept] = final.coef_[0]
+    return LinearModel(tuple(features), mean.tolist(), scale.tolist(), coef.tolist(), float(final.intercept_[0])), oof

@@ -10,6 +10,8 @@ knowledge base.
   (assistant/training/judged/*_questions.yaml);
 - answerability (assistant/answerability.yaml): the features of what was found, labelled
   answerable or not (assistant/training/*.jsonl).
+Each is fitted twice: with the nearest labelled examples' features, and without them
+(*_without_examples.yaml) for questions no example speaks for (assistant/examples.py).
 As for an evaluation question (evals/overlap.py keeps training below core.text.REWORDING_COSINE), an example
 question stored with a document is not counted when it is a rewording of the training question.
 """
@@ -26,9 +28,9 @@ import numpy as np
 import yaml
 
 from assistant.answer import Found, check_input
-from assistant.answerability import Evidence, fit, training_hash
-from assistant.compose import RELEVANCE_FEATURES, Asked
-from assistant.linear import LinearModel, fit_logistic
+from assistant.answerability import EXAMPLE_FEATURES, FEATURES, Evidence, fit, training_hash
+from assistant.compose import EXAMPLE_RELEVANCE_FEATURES, RELEVANCE_FEATURES, Asked
+from assistant.linear import LinearModel, fit_logistic, without_examples
 from assistant.settings import PACKAGE_ROOT
 from assistant.trace import Trace
 from assistant.wiring import Services
@@ -39,6 +41,7 @@ from knowledge.search import QuestionBank
 KNOWLEDGE = {"clinic": PACKAGE_ROOT / "knowledge" / "docs",
              "medquad_spine": PACKAGE_ROOT / "evals" / "knowledge" / "medquad_spine"}
 Say = Callable[[str], None]
+PLAIN_RELEVANCE = [f for f in RELEVANCE_FEATURES if f not in EXAMPLE_RELEVANCE_FEATURES]
 
 
 def load_questions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -111,7 +114,15 @@ class Reader:
         # the likeliest sentence as answerability sees it (compose.Draft.unvoted_best)
         units = svc.composer.units(asked, found.passages)
         values["relevance_top"] = max((u.unvoted for u in units), default=0.0)
+        values["has_examples"] = 1.0
         return replace(found, evidence=Evidence(values), asked=asked), asked
+
+    def without_examples(self, found: Found) -> Evidence:
+        """The same question's evidence as a knowledge base with no labelled examples gives it: the
+        example features 0, the likeliest sentence by the relevance model without them."""
+        units = self.services.composer.units(replace(found.asked, example_sims=None), found.passages)
+        return Evidence({**found.evidence.values, "example_answerable": 0.0, "example_unanswerable": 0.0,
+                         "has_examples": 0.0, "relevance_top": max((u.unvoted for u in units), default=0.0)})
 
 
 def _numbers(inventory: list[dict[str, Any]]) -> dict[str, int]:
@@ -122,7 +133,6 @@ def train_relevance(services: Services, say: Say) -> LinearModel:
     rows: list[list[float]] = []
     labels: list[bool] = []
     groups: list[int] = []
-    top_right: list[bool] = []
     folder = services.settings.answerability_training / "judged"
     for kb in KNOWLEDGE:
         path = folder / f"{kb}_questions.yaml"
@@ -153,23 +163,27 @@ def train_relevance(services: Services, say: Say) -> LinearModel:
     x = np.array(rows, dtype=np.float64)
     y = np.array(labels)
     g = np.array(groups, dtype=np.int64)
-    model, oof = fit_logistic(x, y, RELEVANCE_FEATURES, groups=g)
-    for group in np.unique(g):
-        idx = np.nonzero(g == group)[0]
-        top_right.append(bool(y[idx[int(np.argmax(oof[idx]))]]))
-    metrics = {"questions": len(np.unique(g)), "candidates": len(y), "answering": int(y.sum()),
-               "cross_validated_top_answers": round(float(np.mean(top_right)), 4)}
-    fitted = LinearModel(model.features, model.mean, model.scale, model.coef, model.intercept, {},
-                         trained_on(services), metrics)
-    services.settings.relevance_file.write_text(fitted.to_yaml("`faq train --answerability` (assistant/train.py)"),
-                                                encoding="utf-8")
-    return fitted
+    fitted = []
+    for path, use in ((services.settings.relevance_file, None),
+                      (without_examples(services.settings.relevance_file), PLAIN_RELEVANCE)):
+        model, oof = fit_logistic(x, y, RELEVANCE_FEATURES, groups=g, use=use)
+        top_right = []
+        for group in np.unique(g):
+            idx = np.nonzero(g == group)[0]
+            top_right.append(bool(y[idx[int(np.argmax(oof[idx]))]]))
+        metrics = {"questions": len(np.unique(g)), "candidates": len(y), "answering": int(y.sum()),
+                   "cross_validated_top_answers": round(float(np.mean(top_right)), 4)}
+        fitted.append(LinearModel(model.features, model.mean, model.scale, model.coef, model.intercept, {},
+                                  trained_on(services), metrics))
+        path.write_text(fitted[-1].to_yaml("`faq train --answerability` (assistant/train.py)"), encoding="utf-8")
+    return fitted[0]
 
 
 def train_answerability(services: Services, say: Say) -> LinearModel:
     s = services.settings
     questions, _ = load_questions(s.answerability_training)
     rows: list[tuple[Evidence, bool]] = []
+    plain: list[tuple[Evidence, bool]] = []
     calibrate: list[bool] = []
     for kb in KNOWLEDGE:
         mine = [r for r in questions if r["kb"] == kb]
@@ -178,9 +192,15 @@ def train_answerability(services: Services, say: Say) -> LinearModel:
         for row in mine:
             found, _ = reader.find(str(row["question"]))
             rows.append((found.evidence, bool(row["answerable"])))
+            plain.append((reader.without_examples(found), bool(row["answerable"])))
             calibrate.append(bool(row.get("calibrate", True)))
     model = fit(rows, s.max_false_answers, s.suggest_recall, trained_on=trained_on(services), calibrate=calibrate)
     s.answerability_file.write_text(model.to_yaml("`faq train --answerability` (assistant/train.py)"), encoding="utf-8")
+    # the same questions as a knowledge base without labelled examples reads them (assistant/examples.py)
+    other = fit(plain, s.max_false_answers, s.suggest_recall, trained_on=trained_on(services), calibrate=calibrate,
+                use=[f for f in FEATURES if f not in EXAMPLE_FEATURES])
+    without_examples(s.answerability_file).write_text(
+        other.to_yaml("`faq train --answerability` (assistant/train.py)"), encoding="utf-8")
     return model
 
 

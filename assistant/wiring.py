@@ -17,7 +17,7 @@ from assistant.answerability import FEATURES, Answerability
 from assistant.clinic import ClinicProfile, load_clinic_profile
 from assistant.compose import RELEVANCE_FEATURES, ComposerSettings, ExtractiveComposer
 from assistant.examples import Examples
-from assistant.linear import LinearModel, StaleModel
+from assistant.linear import LinearModel, StaleModel, without_examples
 from assistant.llm import AnswerWriter, LangChainWriter, build_chat_model, load_prompts
 from assistant.sessions import SessionStore
 from assistant.settings import Settings
@@ -191,7 +191,8 @@ class Services:
         return ExtractiveComposer(ComposerSettings(max_sentences=s.max_sentences, passages=s.passages,
                                                    sentence_floor=s.sentence_floor, keep_share=s.keep_share),
                                   self.normaliser.terms, self._model(s.relevance_file, RELEVANCE_FEATURES, 0.0),
-                                  self.examples)
+                                  self.examples,
+                                  self._model(without_examples(s.relevance_file), RELEVANCE_FEATURES, 0.0))
 
     @cached_property
     def examples(self) -> Examples:
@@ -216,8 +217,9 @@ class Services:
     @cached_property
     def answerability(self) -> Answerability:
         # Untrained, it declines everything (a probability of 0 against thresholds of 0.5).
-        return Answerability(self._model(self.settings.answerability_file, FEATURES, -40.0,
-                                         {"answer_from": 0.5, "suggest_from": 0.5}))
+        path, untrained = self.settings.answerability_file, {"answer_from": 0.5, "suggest_from": 0.5}
+        return Answerability(self._model(path, FEATURES, -40.0, untrained),
+                             self._model(without_examples(path), FEATURES, -40.0, untrained))
 
     @cached_property
     def sessions(self) -> SessionStore:

@@ -336,6 +336,8 @@ def bench(ctx: click.Context, out: Path, questions: int) -> None:
 def train(ctx: click.Context, force: bool, with_answerability: bool, quiet: bool) -> None:
     """Train the message classifier from guardrails/training/ (cached by corpus hash) and, with
     --answerability, the answerability model; print their cross-validated figures."""
+    from assistant.answerability import FEATURES
+    from assistant.linear import LinearModel, without_examples
     from assistant.train import train_models, trained_on
 
     svc = services(ctx)
@@ -361,6 +363,11 @@ def train(ctx: click.Context, force: bool, with_answerability: bool, quiet: bool
                    f"{fitted.settings['answer_from']:.3f}, suggest from {fitted.settings['suggest_from']:.3f}; "
                    f"cross-validated: answerable answered {cv['answerable_answered']:.1%} "
                    f"(+{cv['answerable_suggested']:.1%} suggestions), not answerable answered "
+                   f"{cv['not_answerable_answered']:.1%}")
+        plain = LinearModel.load(without_examples(svc.settings.answerability_file), FEATURES)
+        cv = plain.metrics["cross_validated"]
+        click.echo(f"  without labelled examples (a clinic's own articles): answer from {plain.settings['answer_from']:.3f}; "
+                   f"answerable answered {cv['answerable_answered']:.1%}, not answerable answered "
                    f"{cv['not_answerable_answered']:.1%}")
     elif svc.answerability.model.trained_on != trained_on(svc):
         click.echo("answerability: assistant/answerability.yaml was trained on other questions or settings; "

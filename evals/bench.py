@@ -181,7 +181,8 @@ def run(services: Services, out: Path, *, questions: int = 50, plain_sample: int
     echo(f"  product {i['product_chunks_per_s']} chunks/s end to end ({i['chunks']} chunks, {i['documents']} docs), "
          f"plain encode loop {i['plain_encode_loop_chunks_per_s']} chunks/s -> {i['ratio']}x")
 
-    clinic = services.with_knowledge(services.settings.docs_dir, "bench-clinic")
+    # the clinic's articles with their labelled example questions, as the product serves them
+    clinic = services.with_knowledge(services.settings.docs_dir, "bench-clinic", examples=services.settings.examples_kb)
     clinic.ingestor.ingest([services.settings.docs_dir], progress=False)
     clinic.warm_up()  # as the API does at start-up
     cases = [c for c in load_set(SETS_DIR / "clinic_faq.yaml").cases if len(c.turns) == 1][:questions]

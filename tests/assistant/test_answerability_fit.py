@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.answerability import FEATURES, Evidence, fit
-from assistant.linear import LinearModel
+from assistant.linear import LinearModel, fit_logistic
 from assistant.train import load_questions
 from core.errors import ConfigError
 
@@ -53,3 +53,18 @@ def test_a_calibrate_flag_that_is_not_true_or_false_is_a_clear_error(tmp_path: P
         load_questions(tmp_path)
     (tmp_path / "rows.jsonl").write_text(json.dumps({**row, "calibrate": False}) + "\n", encoding="utf-8")
     assert load_questions(tmp_path)[0][0]["calibrate"] is False
+
+
+def test_a_model_fitted_on_some_features_reads_rows_of_all_of_them() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 4))
+    y = x[:, 0] + 0.5 * x[:, 2] + rng.normal(scale=0.5, size=400) > 0
+    part, _ = fit_logistic(x, y, ("a", "b", "c", "d"), use=["a", "c"])
+    alone, _ = fit_logistic(x[:, [0, 2]], y, ("a", "c"))
+    assert part.features == ("a", "b", "c", "d") and part.coef[1] == part.coef[3] == 0.0
+    assert np.allclose(part.probabilities(x), alone.probabilities(x[:, [0, 2]]))
+    shifted = x.copy()
+    shifted[:, [1, 3]] += 100.0  # the features it was not fitted on have no say
+    assert np.allclose(part.probabilities(shifted), part.probabilities(x))
+    with pytest.raises(ValueError, match="unknown features"):
+        fit_logistic(x, y, ("a", "b", "c", "d"), use=["a", "e"])
