@@ -127,6 +127,7 @@ class Examples:
         """The closest example answered by one of these sentences (0 when none is)."""
         best = 0.0
         for text in sentences:
-            for i in self.by_sentence.get(key(text), ()):
-                best = max(best, float(sims[i]))
+            answered = self.by_sentence.get(key(text))
+            if answered:
+                best = max(best, float(sims[answered].max()))
         return best

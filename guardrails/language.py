@@ -16,6 +16,9 @@ class LanguageDetector:
         self.settings = settings
         self._detector: Any = None
         self._lock = threading.Lock()
+        # detect and might_not_be_english ask about the same message one after the other: the last
+        # answer is kept (only it: no more of a patient's words are held than the request needs)
+        self._last: tuple[str, tuple[str, float]] | None = None
 
     def warm_up(self) -> Any:
         with self._lock:
@@ -31,10 +34,14 @@ class LanguageDetector:
         confident, for a message too short to go on."""
         if len(text.split()) < self.settings.min_words:
             return ENGLISH, 1.0
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
         values = self.warm_up().compute_language_confidence_values(text)
-        if not values:
-            return ENGLISH, 1.0
-        return str(values[0].language.iso_code_639_1.name).lower(), float(values[0].value)
+        guessed = (str(values[0].language.iso_code_639_1.name).lower(), float(values[0].value)) if values \
+            else (ENGLISH, 1.0)
+        self._last = (text, guessed)
+        return guessed
 
     def detect(self, text: str) -> str:
         """The message's language for the reply: English unless the detector is at least
