@@ -102,7 +102,7 @@ class Judgement:
 class Answerability:
     def __init__(self, model: LinearModel, without_examples: LinearModel) -> None:
         self.model = model  # reads the nearest labelled example questions
-        self.without_examples = without_examples  # for questions no labelled example speaks for
+        self.without_examples = without_examples  # for a knowledge base with no labelled examples
 
     @property
     def answer_from(self) -> float:

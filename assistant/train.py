@@ -11,7 +11,7 @@ knowledge base.
 - answerability (assistant/answerability.yaml): the features of what was found, labelled
   answerable or not (assistant/training/*.jsonl).
 Each is fitted twice: with the nearest labelled examples' features, and without them
-(*_without_examples.yaml) for questions no example speaks for (assistant/examples.py).
+(*_without_examples.yaml) for a knowledge base with no labelled examples (assistant/examples.py).
 As for an evaluation question (evals/overlap.py keeps training below core.text.REWORDING_COSINE), an example
 question stored with a document is not counted when it is a rewording of the training question.
 """
