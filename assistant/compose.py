@@ -142,11 +142,11 @@ def question_parts(question: str, terms: Terms) -> list[set[str]]:
 
 class ExtractiveComposer:
     def __init__(self, settings: ComposerSettings, terms: Terms, relevance: LinearModel, examples: Examples,
-                 without_examples: LinearModel | None = None, cache_size: int = 50_000) -> None:
+                 without_examples: LinearModel, cache_size: int = 50_000) -> None:
         self.settings = settings
         self.terms = terms
-        self.relevance = relevance
-        self.without_examples = without_examples or relevance
+        self.relevance = relevance  # reads the nearest labelled examples
+        self.without_examples = without_examples  # for a knowledge base with no labelled examples
         self.examples = examples
         self._candidates_by_chunk: dict[str, list[tuple[int, list[int], set[str]]]] = {}
         self._terms_by_chunk: dict[str, set[str]] = {}

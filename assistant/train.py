@@ -114,7 +114,6 @@ class Reader:
         # the likeliest sentence as answerability sees it (compose.Draft.unvoted_best)
         units = svc.composer.units(asked, found.passages)
         values["relevance_top"] = max((u.unvoted for u in units), default=0.0)
-        values["has_examples"] = 1.0
         return replace(found, evidence=Evidence(values), asked=asked), asked
 
     def without_examples(self, found: Found) -> Evidence:
