@@ -13,6 +13,7 @@ Usage::
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from assistant.answerability import DECISION_RANK, Answerability, Evidence, Judgement, evidence_of
 from assistant.clinic import ClinicProfile
 from assistant.compose import Asked, Draft, ExtractiveComposer
+from assistant.facts import NONE, FactKinds
 from assistant.grounding import ground
 from assistant.llm import NOT_IN_MATERIALS, AnswerWriter
 from assistant.rewrite import readings as readings_of
@@ -34,6 +36,8 @@ from guardrails.policy import Policy
 from guardrails.verdict import Verdict
 from knowledge.embeddings import Embedder
 from knowledge.search import HybridSearcher, Passage
+
+log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 SNIPPET_CHARS = 220
@@ -69,6 +73,7 @@ class Found:
     asked: Asked
     expanded_query: str = ""
     screened: list[Verdict] = field(default_factory=list)  # verdicts on passages the screen removed
+    fact_kind: tuple[str, float] | None = None  # the clinic fact the model reads it as asking for (assistant/facts.py)
 
 
 @dataclass(frozen=True)
@@ -109,12 +114,13 @@ def check_input(text: str, policy: Policy, limit: int) -> str:
 
 class Assistant:
     def __init__(self, searcher: HybridSearcher, composer: ExtractiveComposer, answerability: Answerability,
-                 sessions: SessionStore, clinic: ClinicProfile, policy: Policy, embedder: Embedder,
+                 fact_kinds: FactKinds, sessions: SessionStore, clinic: ClinicProfile, policy: Policy, embedder: Embedder,
                  guardrails: Guardrails, limits: AnswerLimits, pii: PiiDetector, *,
                  writer: AnswerWriter | None = None) -> None:
         self.searcher = searcher
         self.composer = composer
         self.answerability = answerability
+        self.fact_kinds = fact_kinds
         self.sessions = sessions
         self.clinic = clinic
         self.policy = policy
@@ -126,6 +132,10 @@ class Assistant:
         self._fields = clinic_fields(clinic)
         self._facts = {name: (re.compile(f.question, re.IGNORECASE), re.compile(f.evidence, re.IGNORECASE))
                        for name, f in policy.required_facts.items()}
+        unknown = set(fact_kinds.kinds) - set(self._facts) - {NONE}
+        if unknown:  # a clinic removed a kind from policy.yaml: without its evidence pattern it cannot be checked
+            log.warning("the fact-kind model names %s, which policy.yaml required_facts does not; ignored",
+                        sorted(unknown))
 
     @property
     def disclaimer(self) -> str:
@@ -224,9 +234,13 @@ class Assistant:
             draft = self.composer.compose(asked, passages)
             terms = [self.composer.passage_terms(p) for p in passages]
             missing = self._fact_missing(query, passages)
+            kind = self.fact_kinds.asked(vector)
+            stated = kind is not None and kind[0] in self._facts \
+                and any(self._facts[kind[0]][1].search(p.text) for p in passages)
             evidence = evidence_of(result.terms, result, passages, draft.unvoted_best, terms, bool(missing),
-                                   (*examples.nearest(sims), examples.present))  # absent: the models without them
-        return Found(query, passages, draft, evidence, missing, asked, result.expanded_query, screened)
+                                   (*examples.nearest(sims), examples.present),  # absent: the models without them
+                                   fact_asked=0.0 if kind is None or stated else kind[1])
+        return Found(query, passages, draft, evidence, missing, asked, result.expanded_query, screened, kind)
 
     def _ground(self, message: Message, history: list[TurnRecord], trace: Trace) -> Grounded:
         """Each reading of the question found and judged; the one the articles answer best is kept
@@ -247,6 +261,8 @@ class Assistant:
         trace.verdicts.extend(found.screened)
         trace.passages = [p.trace() for p in found.passages]
         trace.answerability = judgement.to_dict()
+        if found.fact_kind is not None:
+            trace.answerability["fact_kind"] = {"likeliest": found.fact_kind[0], "asked": round(found.fact_kind[1], 4)}
         if found.fact_missing:
             trace.no_answer_reason = f"asks for a {found.fact_missing.replace('_', ' ')} that the articles do not state"
         elif judgement.decision != "answer":
@@ -254,8 +270,8 @@ class Assistant:
         return Grounded(found.query, found.passages, found.draft, judgement)
 
     def _fact_missing(self, query: str, passages: list[Passage]) -> str:
-        """The kind of fact (a price, opening hours, a success rate...) the question asks for and
-        no passage states; '' when there is none."""
+        """The kind of fact (a price, opening hours, a success rate...) a policy pattern reads the
+        question as asking for and no passage states; '' when there is none."""
         for name, (asks, evidence) in self._facts.items():
             if asks.search(query) and not any(evidence.search(p.text) for p in passages):
                 return name

@@ -12,8 +12,9 @@ are in assistant/answerability.yaml, reviewed like code. Thresholds come from cr
 ``answer_from`` is the lowest probability at which at most ``max_false_answers`` of the
 not-answerable questions would be answered; ``suggest_from`` (a "did you mean" reply) goes down
 to where ``suggest_recall`` of answerable questions are above it; below that, "not in our
-materials". A question asking for a kind of fact no passage states (a price, opening hours, a
-success rate: policy.yaml `required_facts`) is declined whatever the probability.
+materials". The probability that the question asks for a clinic fact (a price, opening hours, a
+success rate...) that no passage states is a feature (`fact_asked`, assistant/facts.py); a question
+that policy.yaml's `required_facts` patterns read as asking for one is declined whatever the probability.
 
 A knowledge base with no labelled example questions (a clinic's own articles: Settings.examples_kb
 empty) is judged by a second model fitted on the same questions without the example features
@@ -39,7 +40,7 @@ Decision = Literal["answer", "suggest", "decline"]
 DECISION_RANK: dict[str, int] = {"decline": 0, "suggest": 1, "answer": 2}  # how far each goes toward answering
 FEATURES = ("dense_top", "dense_margin", "sentence_top", "relevance_top", "covered_top", "covered_index",
             "content_terms", "question_match", "has_questions", "example_answerable", "example_unanswerable",
-            "has_examples", "fact_missing")
+            "has_examples", "fact_missing", "fact_asked")
 EXAMPLE_FEATURES = ("example_answerable", "example_unanswerable", "has_examples")
 TOP_PASSAGES = 3
 
@@ -55,12 +56,14 @@ class Evidence:
 
 
 def evidence_of(terms: list[str], result: SearchResult, passages: list[Passage], relevance_top: float,
-                passage_terms: list[set[str]], fact_missing: bool, examples: tuple[float, float, bool]) -> Evidence:
+                passage_terms: list[set[str]], fact_missing: bool, examples: tuple[float, float, bool],
+                fact_asked: float = 0.0) -> Evidence:
     """Features of one question. ``terms``: its content terms (stems); ``passage_terms``: each
     passage's terms (heading and text); ``relevance_top``: the likeliest sentence's probability
     of answering it (the composer's relevance model) without the nearest examples' vote
     (compose.Draft.unvoted_best); ``examples``: the closest answerable and
-    not-answerable labelled example questions, and whether there are any (assistant/examples.py)."""
+    not-answerable labelled example questions, and whether there are any (assistant/examples.py);
+    ``fact_asked``: the probability that it asks for a clinic fact no passage states (assistant/facts.py)."""
     dense = sorted((p.dense for p in passages), reverse=True)
     top = passages[:TOP_PASSAGES]
     vector = result.query_vector
@@ -83,6 +86,7 @@ def evidence_of(terms: list[str], result: SearchResult, passages: list[Passage],
         "example_unanswerable": examples[1],
         "has_examples": 1.0 if examples[2] else 0.0,
         "fact_missing": 1.0 if fact_missing else 0.0,
+        "fact_asked": fact_asked,
     })
 
 

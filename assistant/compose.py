@@ -39,9 +39,22 @@ _PART_SPLIT = re.compile(r"\?|\b(?:and also|and|or|vs\.?|versus|compared (?:to|w
                          re.IGNORECASE)
 _TERMINAL = (".", "!", "?", "…")
 MIN_WORDS = 5
-RELEVANCE_FEATURES = ("cosine", "cosine_rank", "lexical", "lexical_idf", "passage_dense", "passage_rank",
+CANDIDATE_FEATURES = ("cosine", "cosine_rank", "lexical", "lexical_idf", "passage_dense", "passage_rank",
                       "section_question", "is_list", "leans_back", "example_match", "has_examples", "example_vote")
-EXAMPLE_RELEVANCE_FEATURES = ("example_match", "has_examples", "example_vote")  # read only where there are examples
+EXAMPLE_FEATURES = ("example_match", "has_examples", "example_vote")  # read only where there are examples
+# The model also reads every pairwise product (and square) of the candidate features, so that how much one
+# counts can depend on another: the examples' vote need not weigh the same for a sentence that matches the
+# question's words and for one that does not (has_examples, constant within a knowledge base, takes no part).
+_PAIRED = [i for i, f in enumerate(CANDIDATE_FEATURES) if f != "has_examples"]
+_PAIRS = [(i, j) for a, i in enumerate(_PAIRED) for j in _PAIRED[a:]]
+RELEVANCE_FEATURES = CANDIDATE_FEATURES + tuple(f"{CANDIDATE_FEATURES[i]}*{CANDIDATE_FEATURES[j]}" for i, j in _PAIRS)
+EXAMPLE_RELEVANCE_FEATURES = tuple(f for f in RELEVANCE_FEATURES if any(e in f.split("*") for e in EXAMPLE_FEATURES))
+
+
+def relevance_rows(candidates: np.ndarray) -> np.ndarray:
+    """Rows of CANDIDATE_FEATURES -> rows of RELEVANCE_FEATURES (the features, then their products)."""
+    left, right = zip(*_PAIRS, strict=True)
+    return np.hstack([candidates, candidates[:, list(left)] * candidates[:, list(right)]])
 
 
 @dataclass(frozen=True)
@@ -225,16 +238,15 @@ class ExtractiveComposer:
         order = sorted(range(len(units)), key=lambda k: -units[k].features[0])
         for rank, k in enumerate(order):
             units[k].features[1] = 1.0 / (1 + rank)
-        matrix = np.array([u.features for u in units], dtype=np.float64).reshape(len(units), len(RELEVANCE_FEATURES))
+        matrix = np.array([u.features for u in units], dtype=np.float64).reshape(len(units), len(CANDIDATE_FEATURES))
         # Answerability reads the likeliest sentence's probability without the nearest examples'
         # vote: the vote picks between a section's sentences, splitting its weight among the ones
         # answering a question and so lowering the best, which would read as "not answerable".
         unvoted = matrix.copy()
-        if "example_vote" in model.features and len(unvoted):
-            at = model.features.index("example_vote")
-            unvoted[:, at] = model.mean[at]
-        for unit, p, q in zip(units, model.probabilities(matrix).tolist(),
-                              model.probabilities(unvoted).tolist(), strict=True):
+        at = CANDIDATE_FEATURES.index("example_vote")
+        unvoted[:, at] = model.mean[at]
+        for unit, p, q in zip(units, model.probabilities(relevance_rows(matrix)).tolist(),
+                              model.probabilities(relevance_rows(unvoted)).tolist(), strict=True):
             unit.score, unit.unvoted = float(p), float(q)
         units.sort(key=lambda u: -u.score)
         return units

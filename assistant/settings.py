@@ -105,6 +105,8 @@ class Settings(BaseSettings):
                                      "(cross-validated; 0.02 answered half the answerable ones: see the README)")
     suggest_recall: float = Field(0.99, ge=0.5, le=1, description="share of answerable questions answered or "
                                   "given suggestions")
+    # Which clinic fact a question asks for (assistant/facts.py), trained with answerability.
+    fact_kinds_file: Path = PACKAGE_ROOT / "assistant" / "fact_kinds.json"
 
     # Conversation
     max_question_chars: int = Field(2000, ge=10, le=100_000)

@@ -1,5 +1,6 @@
-"""What `faq train` does beyond the message classifier (guardrails/fit.py): the sentence-relevance
-model and the answerability model, both small logistic models kept as YAML.
+"""What `faq train` does beyond the message classifier (guardrails/fit.py): the fact-kind model
+(assistant/facts.py: which clinic fact a question asks for, an answerability feature), the
+sentence-relevance model and the answerability model, small logistic models kept as reviewable files.
 
 Both learn from questions for two knowledge bases (assistant/training/): the clinic's shipped
 article (knowledge/docs/) and the MedQuAD spine corpus (evals/knowledge/medquad_spine/). Each
@@ -29,11 +30,15 @@ import yaml
 
 from assistant.answer import Found, check_input
 from assistant.answerability import EXAMPLE_FEATURES, FEATURES, Evidence, fit, training_hash
-from assistant.compose import EXAMPLE_RELEVANCE_FEATURES, RELEVANCE_FEATURES, Asked
+from assistant.facts import NONE, FactKinds
+from assistant.facts import fit as fit_fact_kinds
+from assistant.facts import training_hash as fact_kinds_hash
+from assistant.compose import EXAMPLE_RELEVANCE_FEATURES, RELEVANCE_FEATURES, Asked, relevance_rows
 from assistant.linear import LinearModel, fit_logistic, without_examples
 from assistant.settings import PACKAGE_ROOT
 from assistant.trace import Trace
 from assistant.wiring import Services
+from knowledge.embeddings import EmbeddingCache
 from core.errors import ConfigError
 from core.text import REWORDING_COSINE
 from knowledge.search import QuestionBank
@@ -82,6 +87,8 @@ def judged_files(services: Services) -> list[Path]:
 def trained_on(services: Services) -> str:
     _, lines = load_questions(services.settings.answerability_training)
     judged = [p.read_text(encoding="utf-8") for p in judged_files(services)]
+    judged += [p.read_text(encoding="utf-8")
+               for p in sorted((services.settings.answerability_training / "fact_kinds").glob("*.jsonl"))]
     return training_hash(lines + judged, recipe(services))
 
 
@@ -159,7 +166,7 @@ def train_relevance(services: Services, say: Say) -> LinearModel:
                 rows.append(unit.features)
                 labels.append(hit)
                 groups.append(group)
-    x = np.array(rows, dtype=np.float64)
+    x = relevance_rows(np.array(rows, dtype=np.float64))
     y = np.array(labels)
     g = np.array(groups, dtype=np.int64)
     fitted = []
@@ -203,9 +210,64 @@ def train_answerability(services: Services, say: Say) -> LinearModel:
     return model
 
 
+def fact_kind_questions(services: Services) -> tuple[list[str], list[str]]:
+    """(question, kind) for the fact-kind model: fact_kinds/*.jsonl ({"text", "kind"}), and the judged
+    questions a sentence answers (judged/*_questions.yaml), as "none". Not the answerability
+    questions (*.jsonl): answerability learns from the model's probabilities on them, which must be
+    what it gives a question it never saw."""
+    folder = services.settings.answerability_training
+    questions, _ = load_questions(folder)
+    seen = {" ".join(str(r["question"]).lower().split()) for r in questions}
+    texts: list[str] = []
+    kinds: list[str] = []
+    for path in sorted((folder / "fact_kinds").glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise ConfigError(f"{path.name}:{number}: not valid JSON: {exc}") from None
+            if not isinstance(row.get("text"), str) or not isinstance(row.get("kind"), str):
+                raise ConfigError(f"{path.name}:{number}: needs text and kind")
+            if " ".join(row["text"].lower().split()) not in seen:  # "price?" is an answerability question too
+                texts.append(row["text"])
+                kinds.append(row["kind"])
+    for path in judged_files(services):
+        if not path.name.endswith("_questions.yaml"):
+            continue
+        for case in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("cases", []):
+            question = str(case.get("question", ""))
+            if case.get("direct") and " ".join(question.lower().split()) not in seen:
+                texts.append(question)
+                kinds.append(NONE)
+    return texts, kinds
+
+
+def train_fact_kinds(services: Services, say: Say) -> FactKinds:
+    s = services.settings
+    texts, kinds = fact_kind_questions(services)
+    unknown = set(kinds) - set(services.policy.required_facts) - {NONE}
+    if unknown:
+        raise ConfigError(f"fact_kinds/ names kinds policy.yaml required_facts does not have: {sorted(unknown)}")
+    cache = EmbeddingCache(s.models_path, services.embedding_signature)
+    vectors = cache.encode(services.embedder, [services.normaliser.normalise(t).text for t in texts])
+    model = fit_fact_kinds(vectors, kinds, trained_on=fact_kinds_hash(texts, kinds, services.embedding_signature))
+    model.save(s.fact_kinds_file, "`faq train --answerability` (assistant/train.py)")
+    cv = model.metrics["cross_validated"]["2% of none"]
+    say(f"fact kinds: {len(texts)} questions; cross-validated, from the probability that gives 2% of the other "
+        f"questions a kind ({cv['probability']:.3f}), {cv['kind_questions_found']:.1%} of the kind questions get one "
+        f"({cv['right_kind']:.1%} the right one)")
+    return model
+
+
 def train_models(services: Services, say: Say) -> tuple[LinearModel, LinearModel]:
-    """Relevance first (answerability reads its probabilities), then answerability, each on a fresh
-    set of parts so that the newly written model is the one used."""
+    """The fact kinds first (answerability reads them), then relevance (answerability reads its
+    probabilities), then answerability, each on a fresh set of parts so that the newly written
+    model is the one used."""
+    train_fact_kinds(services, say)
+    services = Services(services.settings, embedder=services.embedder, classifier=services.classifier,
+                        english=services.english)
     relevance = train_relevance(services, say)
     fresh = Services(services.settings, embedder=services.embedder, classifier=services.classifier,
                      english=services.english)

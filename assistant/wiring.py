@@ -17,6 +17,7 @@ from assistant.answerability import FEATURES, Answerability
 from assistant.clinic import ClinicProfile, load_clinic_profile
 from assistant.compose import RELEVANCE_FEATURES, ComposerSettings, ExtractiveComposer
 from assistant.examples import Examples
+from assistant.facts import FactKinds, StaleFactKinds
 from assistant.linear import LinearModel, StaleModel, without_examples
 from assistant.llm import AnswerWriter, LangChainWriter, build_chat_model, load_prompts
 from assistant.sessions import SessionStore
@@ -222,6 +223,15 @@ class Services:
                              self._model(without_examples(path), FEATURES, -40.0, untrained))
 
     @cached_property
+    def fact_kinds(self) -> FactKinds:
+        """Which clinic fact a question asks for; untrained, only the policy's question patterns say."""
+        try:
+            return FactKinds.load(self.settings.fact_kinds_file)
+        except StaleFactKinds as exc:
+            log.warning("%s: run `faq train --answerability`; until then only policy.yaml's patterns name a fact", exc)
+            return FactKinds.untrained()
+
+    @cached_property
     def sessions(self) -> SessionStore:
         s = self.settings
         return SessionStore(s.sessions_url, s.session_max_turns, s.session_idle_minutes * 60, redact=self.pii.redact)
@@ -242,7 +252,8 @@ class Services:
     def assistant(self) -> Assistant:
         s = self.settings
         return Assistant(
-            self.searcher, self.composer, self.answerability, self.sessions, self.clinic, self.policy, self.embedder,
+            self.searcher, self.composer, self.answerability, self.fact_kinds, self.sessions, self.clinic, self.policy,
+            self.embedder,
             self.guardrails, AnswerLimits(passages=s.passages, max_question_chars=s.max_question_chars),
             self.pii, writer=self.writer,
         )

@@ -5,7 +5,8 @@
 
 Each evaluation set is checked against what the component it measures learns from:
 - the message models (the classifier's corpus, guardrails/training/*.jsonl, field "text"; the
-  answerability questions, assistant/training/*.jsonl, field "question"; the example questions in
+  answerability questions, assistant/training/*.jsonl, field "question"; the fact-kind questions,
+  assistant/training/fact_kinds/*.jsonl, field "text"; the example questions in
   the documents' sidecars) against every turn of every case under evals/sets/ and evals/sealed/;
 - the personal-data detector (its corpus, guardrails/pii_cases.yaml; the name model's generated
   messages, guardrails/pii_training/*.jsonl; and the classifier's messages, which the name model
@@ -38,7 +39,7 @@ Encode = Callable[[Sequence[str]], Vectors]
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = {ROOT / "guardrails" / "training": "text", ROOT / "guardrails" / "training" / "courtesy": "text",
-            ROOT / "assistant" / "training": "question"}
+            ROOT / "assistant" / "training": "question", ROOT / "assistant" / "training" / "fact_kinds": "text"}
 EVAL_FOLDERS = (ROOT / "evals" / "sets", ROOT / "evals" / "sealed", ROOT / "evals" / "pii")
 PII_CORPUS = ROOT / "guardrails" / "pii_cases.yaml"
 PII_TRAINING = ROOT / "guardrails" / "pii_training"
