@@ -39,6 +39,7 @@ _PART_SPLIT = re.compile(r"\?|\b(?:and also|and|or|vs\.?|versus|compared (?:to|w
                          re.IGNORECASE)
 _TERMINAL = (".", "!", "?", "…")
 MIN_WORDS = 5
+MAX_LEAN = 2  # a quote reaches at most this many sentences back for what its first sentence leans on
 CANDIDATE_FEATURES = ("cosine", "cosine_rank", "lexical", "lexical_idf", "passage_dense", "passage_rank",
                       "section_question", "is_list", "leans_back", "example_match", "has_examples", "example_vote")
 EXAMPLE_FEATURES = ("example_match", "has_examples", "example_vote")  # read only where there are examples
@@ -188,10 +189,15 @@ class ExtractiveComposer:
                 continue  # lead-ins and scraps are never answers on their own
             indices = [i]
             if _DANGLING.match(text):
-                prev = i - 1
-                if prev < 0 or sentences[prev].text.endswith(":"):
+                # back to the sentence it leans on, which may lean on the one before it in turn ("PRP
+                # concentrates... It has shown value... Its limitation..."): never a quote opening on "It"
+                start = i
+                while start > 0 and i - start < MAX_LEAN and _DANGLING.match(sentences[start].text) \
+                        and not sentences[start - 1].text.endswith(":"):
+                    start -= 1
+                if _DANGLING.match(sentences[start].text):
                     continue  # its referent is not in this passage
-                indices = [prev, i]
+                indices = list(range(start, i + 1))
             elif _is_fragment(sentence):
                 lead = next((j for j in range(i - 1, -1, -1) if sentences[j].text.endswith(":")), None)
                 if lead is None:

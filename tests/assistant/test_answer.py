@@ -40,7 +40,7 @@ def all_chunk_text(svc: Services) -> str:
     ("do they numb you first", "local anesthesia"),
     ("will i be knocked out for it", "awake"),
     ("is the recovry painfull", "soreness"),  # typos are read, not refused
-    ("PRP vs fibrin", "platelet"),
+    ("PRP vs fibrin", "growth factors"),  # what PRP does (the article's PRP item), not only its name
 ])
 def test_plain_questions_are_answered_with_their_fact(assistant: Assistant, question: str, fact: str) -> None:
     response = assistant.ask(question)
