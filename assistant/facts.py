@@ -138,7 +138,7 @@ def fit(vectors: npt.NDArray[np.float32], labels: Sequence[str], *, c: float = 4
         at[f"{share:.0%} of none"] = {
             "probability": round(cut, 4), "kind_questions_found": round(float(named[~is_none].mean()), 4),
             "right_kind": round(float((named & (np.array(kinds)[best] == y))[~is_none].mean()), 4)}
-    metrics: dict[str, Any] = {"questions": int(len(y)), "none": int(is_none.sum()), "cross_validated": at}
+    metrics: dict[str, Any] = {"questions": len(y), "none": int(is_none.sum()), "cross_validated": at}
     final = LogisticRegression(C=c, max_iter=5000).fit(x, y)
     coef, intercept = final.coef_, final.intercept_
     if len(kinds) == 2:  # scikit-learn keeps one row for two classes: their softmax is its sigmoid

@@ -30,17 +30,17 @@ import yaml
 
 from assistant.answer import Found, check_input
 from assistant.answerability import EXAMPLE_FEATURES, FEATURES, Evidence, fit, training_hash
+from assistant.compose import EXAMPLE_RELEVANCE_FEATURES, RELEVANCE_FEATURES, Asked, relevance_rows
 from assistant.facts import NONE, FactKinds
 from assistant.facts import fit as fit_fact_kinds
 from assistant.facts import training_hash as fact_kinds_hash
-from assistant.compose import EXAMPLE_RELEVANCE_FEATURES, RELEVANCE_FEATURES, Asked, relevance_rows
 from assistant.linear import LinearModel, fit_logistic, without_examples
 from assistant.settings import PACKAGE_ROOT
 from assistant.trace import Trace
 from assistant.wiring import Services
-from knowledge.embeddings import EmbeddingCache
 from core.errors import ConfigError
 from core.text import REWORDING_COSINE
+from knowledge.embeddings import EmbeddingCache
 from knowledge.search import QuestionBank
 
 KNOWLEDGE = {"clinic": PACKAGE_ROOT / "knowledge" / "docs",
