@@ -20,7 +20,7 @@ question stored with a document is not counted when it is a rewording of the tra
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -49,10 +49,8 @@ Say = Callable[[str], None]
 PLAIN_RELEVANCE = [f for f in RELEVANCE_FEATURES if f not in EXAMPLE_RELEVANCE_FEATURES]
 
 
-def load_questions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every labelled question of the folder's *.jsonl files, and their raw lines (for the hash)."""
-    rows: list[dict[str, Any]] = []
-    lines: list[str] = []
+def json_lines(folder: Path) -> Iterator[tuple[str, int, str, dict[str, Any]]]:
+    """(file name, line number, raw line, parsed row) for every line of the folder's *.jsonl files."""
     for path in sorted(folder.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
@@ -61,12 +59,22 @@ def load_questions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
                 row = json.loads(line)
             except ValueError as exc:
                 raise ConfigError(f"{path.name}:{number}: not valid JSON: {exc}") from None
-            if row.get("kb") not in KNOWLEDGE or not isinstance(row.get("answerable"), bool):
-                raise ConfigError(f"{path.name}:{number}: needs kb (one of {sorted(KNOWLEDGE)}) and answerable")
-            if not isinstance(row.get("calibrate", True), bool):
-                raise ConfigError(f"{path.name}:{number}: calibrate must be true or false")
-            rows.append(row)
-            lines.append(line)
+            if not isinstance(row, dict):
+                raise ConfigError(f"{path.name}:{number}: not a JSON object")
+            yield path.name, number, line, row
+
+
+def load_questions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every labelled question of the folder's *.jsonl files, and their raw lines (for the hash)."""
+    rows: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for name, number, line, row in json_lines(folder):
+        if row.get("kb") not in KNOWLEDGE or not isinstance(row.get("answerable"), bool):
+            raise ConfigError(f"{name}:{number}: needs kb (one of {sorted(KNOWLEDGE)}) and answerable")
+        if not isinstance(row.get("calibrate", True), bool):
+            raise ConfigError(f"{name}:{number}: calibrate must be true or false")
+        rows.append(row)
+        lines.append(line)
     if not rows:
         raise ConfigError(f"no answerability questions (*.jsonl) in {folder}")
     return rows, lines
@@ -220,19 +228,12 @@ def fact_kind_questions(services: Services) -> tuple[list[str], list[str]]:
     seen = {" ".join(str(r["question"]).lower().split()) for r in questions}
     texts: list[str] = []
     kinds: list[str] = []
-    for path in sorted((folder / "fact_kinds").glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise ConfigError(f"{path.name}:{number}: not valid JSON: {exc}") from None
-            if not isinstance(row.get("text"), str) or not isinstance(row.get("kind"), str):
-                raise ConfigError(f"{path.name}:{number}: needs text and kind")
-            if " ".join(row["text"].lower().split()) not in seen:  # "price?" is an answerability question too
-                texts.append(row["text"])
-                kinds.append(row["kind"])
+    for name, number, _, row in json_lines(folder / "fact_kinds"):
+        if not isinstance(row.get("text"), str) or not isinstance(row.get("kind"), str):
+            raise ConfigError(f"{name}:{number}: needs text and kind")
+        if " ".join(row["text"].lower().split()) not in seen:  # "price?" is an answerability question too
+            texts.append(row["text"])
+            kinds.append(row["kind"])
     for path in judged_files(services):
         if not path.name.endswith("_questions.yaml"):
             continue

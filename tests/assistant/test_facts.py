@@ -121,3 +121,19 @@ def test_a_clinic_fact_the_article_lacks_is_not_answered_and_the_trace_says_why(
     answered = clinic_module.assistant.ask("what is fibrin made from")
     assert answered.action == "answer"
     assert answered.trace is not None and answered.trace["answerability"]["features"]["fact_asked"] < 0.2
+
+
+def test_a_fact_kind_line_without_its_kind_is_a_clear_error(make_services: Callable[..., Services],
+                                                            tmp_path: Path) -> None:
+    folder = tmp_path / "training"
+    (folder / "fact_kinds").mkdir(parents=True)
+    row = {"question": "what is fibrin", "kb": "clinic", "answerable": True}
+    (folder / "answerability.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    (folder / "fact_kinds" / "mine.jsonl").write_text(json.dumps({"text": "price?", "kind": "cost"}) + "\n"
+                                                      + json.dumps({"text": "opening hours?"}) + "\n", encoding="utf-8")
+    svc = make_services(answerability_training=folder)
+    with pytest.raises(ConfigError, match=r"mine.jsonl:2: needs text and kind"):
+        fact_kind_questions(svc)
+    (folder / "fact_kinds" / "mine.jsonl").write_text("[1, 2]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"mine.jsonl:1: not a JSON object"):
+        fact_kind_questions(svc)
