@@ -235,11 +235,12 @@ class Assistant:
             terms = [self.composer.passage_terms(p) for p in passages]
             missing = self._fact_missing(query, passages)
             kind = self.fact_kinds.asked(vector)
-            stated = kind is not None and kind[0] in self._facts \
-                and any(self._facts[kind[0]][1].search(p.text) for p in passages)
+            # counted only for a kind the policy can check passages for, and none of them states
+            fact_asked = kind[1] if kind is not None and kind[0] in self._facts \
+                and not self._states(kind[0], passages) else 0.0
             evidence = evidence_of(result.terms, result, passages, draft.unvoted_best, terms, bool(missing),
                                    (*examples.nearest(sims), examples.present),  # absent: the models without them
-                                   fact_asked=0.0 if kind is None or stated else kind[1])
+                                   fact_asked=fact_asked)
         return Found(query, passages, draft, evidence, missing, asked, result.expanded_query, screened, kind)
 
     def _ground(self, message: Message, history: list[TurnRecord], trace: Trace) -> Grounded:
@@ -272,10 +273,15 @@ class Assistant:
     def _fact_missing(self, query: str, passages: list[Passage]) -> str:
         """The kind of fact (a price, opening hours, a success rate...) a policy pattern reads the
         question as asking for and no passage states; '' when there is none."""
-        for name, (asks, evidence) in self._facts.items():
-            if asks.search(query) and not any(evidence.search(p.text) for p in passages):
+        for name, (asks, _) in self._facts.items():
+            if asks.search(query) and not self._states(name, passages):
                 return name
         return ""
+
+    def _states(self, kind: str, passages: list[Passage]) -> bool:
+        """Whether a passage states a fact of this kind (its policy `evidence` pattern)."""
+        evidence = self._facts[kind][1]
+        return any(evidence.search(p.text) for p in passages)
 
     def _answer_or_not(self, found: Grounded, message: Message, category: Category, trace: Trace,
                        use_writer: bool) -> Reply:

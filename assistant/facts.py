@@ -15,8 +15,8 @@ The model: a multinomial logistic regression (scikit-learn to fit, numpy to scor
 question's sentence embedding, the vector retrieval already computed, so it costs no embedding call
 and a few microseconds. `faq train --answerability` fits it on assistant/training/fact_kinds/*.jsonl
 (questions labelled with a kind, or "none" for any other question, near misses included) plus the
-answerable questions of assistant/training/*.jsonl as "none", and writes assistant/fact_kinds.json
-with its cross-validated figures.
+judged questions a sentence answers as "none" (never the answerability questions: assistant/train.py
+`fact_kind_questions`), and writes assistant/fact_kinds.json with its cross-validated figures.
 
     kinds = FactKinds.load(path)
     kinds.asked(vector)          # ("cost", 0.93): the likeliest kind, P(asks for any clinic fact)
@@ -24,7 +24,6 @@ with its cross-validated figures.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -101,13 +100,6 @@ class FactKinds:
                 or intercept.shape != (len(kinds),) or NONE not in kinds:
             raise StaleFactKinds(f"{path} was written in another format")
         return model
-
-
-def training_hash(texts: Sequence[str], labels: Sequence[str], recipe: str) -> str:
-    digest = hashlib.sha256(recipe.encode())
-    for text, label in zip(texts, labels, strict=True):
-        digest.update(f"{label}\x1f{text}\x1e".encode())
-    return digest.hexdigest()[:16]
 
 
 def fit(vectors: npt.NDArray[np.float32], labels: Sequence[str], *, c: float = 4.0, folds: int = 5, seed: int = 0,

@@ -33,7 +33,6 @@ from assistant.answerability import EXAMPLE_FEATURES, FEATURES, Evidence, fit, t
 from assistant.compose import EXAMPLE_RELEVANCE_FEATURES, RELEVANCE_FEATURES, Asked, relevance_rows
 from assistant.facts import NONE, FactKinds
 from assistant.facts import fit as fit_fact_kinds
-from assistant.facts import training_hash as fact_kinds_hash
 from assistant.linear import LinearModel, fit_logistic, without_examples
 from assistant.settings import PACKAGE_ROOT
 from assistant.trace import Trace
@@ -253,7 +252,8 @@ def train_fact_kinds(services: Services, say: Say) -> FactKinds:
         raise ConfigError(f"fact_kinds/ names kinds policy.yaml required_facts does not have: {sorted(unknown)}")
     cache = EmbeddingCache(s.models_path, services.embedding_signature)
     vectors = cache.encode(services.embedder, [services.normaliser.normalise(t).text for t in texts])
-    model = fit_fact_kinds(vectors, kinds, trained_on=fact_kinds_hash(texts, kinds, services.embedding_signature))
+    lines = [f"{kind}\x1f{text}" for text, kind in zip(texts, kinds, strict=True)]
+    model = fit_fact_kinds(vectors, kinds, trained_on=training_hash(lines, services.embedding_signature))
     model.save(s.fact_kinds_file, "`faq train --answerability` (assistant/train.py)")
     cv = model.metrics["cross_validated"]["2% of none"]
     say(f"fact kinds: {len(texts)} questions; cross-validated, from the probability that gives 2% of the other "
