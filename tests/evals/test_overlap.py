@@ -19,7 +19,7 @@ def services(make_module_services: Callable[..., Services]) -> Services:
 
 # The full check embeds every evaluation case and every training text the classifier does not
 # cache (~3.5 min on a fresh clone): it runs with the slow tests, which CI runs too; the tests
-# below check that it can find what it looks for, in seconds.
+# below check that it finds what it looks for (under a minute each).
 @pytest.mark.slow
 def test_no_training_text_is_an_evaluation_case_or_a_rewording_of_one(services: Services) -> None:
     found = overlap.breaches(services.classifier.featurise)
