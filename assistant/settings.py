@@ -84,9 +84,8 @@ class Settings(BaseSettings):
     weight_bm25: float = Field(1.0, ge=0, le=10)
     weight_questions: float = Field(1.0, ge=0, le=10, description="weight of the documents' example questions "
                                     "(sidecar `questions`) in the fusion")
-    # 8, not 5: the sentence that answers a lay question is often in a passage ranked 6th-8th (round r33 in
-    # the README: on the regression answer sets, +37 answerable questions answered with their facts, 6 more
-    # not-covered ones answered, against 5, with the models retrained on each).
+    # 8, not 5: the sentence that answers a lay question is often in a passage ranked 6th-8th (README, round
+    # r33: with the models retrained, answerable regression cases +43 / -7, other cases +2 / -6).
     passages: int = Field(8, ge=1, le=20, description="fused passages handed to the composer")
 
     # Composition (offline default): which sentences of the passages make the answer. The figures
