@@ -33,7 +33,7 @@ def test_the_check_finds_a_planted_copy_and_a_rewording(services: Services, monk
                overlap.Text(case.text.replace(" the ", " this ", 1) + " please", "planted:2")]
     # the case among 60 others, not all ~6,500 evaluation texts: embedding every one of them cost this
     # test 96 s of the default run; the slow test above checks the whole of both
-    some = [case] + [c for c in cases if c is not case][:60]
+    some = [case, *[c for c in cases if c is not case][:60]]
     monkeypatch.setattr(overlap, "evaluation_texts", lambda pii=False: [] if pii else some)
     monkeypatch.setattr(overlap, "training_texts", lambda pii=False: [] if pii else planted)
     found = overlap.breaches(services.classifier.featurise)
