@@ -58,7 +58,8 @@ DOCS = HERE.parent / "knowledge" / "docs"
 # a message-classifier round does not move the name model.
 NOT_NAMELESS = {"personal_details.jsonl", "offtopic_harmful_en.jsonl", "harmful_clinical_form_en.jsonl",
                 "clinical_form_twins_en.jsonl", "harm_others_en.jsonl", "lay_questions_en.jsonl",
-                "worried_context_en.jsonl", "eligibility_general_en.jsonl"}
+                "worried_context_en.jsonl", "eligibility_general_en.jsonl", "despair_words_en.jsonl",
+                "despair_decisions_en.jsonl", "selfharm_means_en.jsonl", "medical_elsewhere_en.jsonl"}
 FEATURES_VERSION = "10"
 SEED = 14
 PLAIN_ZIPF = 5.0
