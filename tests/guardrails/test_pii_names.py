@@ -60,6 +60,30 @@ def test_the_saved_model_is_the_one_its_training_data_gives() -> None:
     assert pii_names.NameModel.load().corpus_sha256 == pii_names.corpus_hash()
 
 
+def test_only_the_texts_of_the_listed_slices_date_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name model reads the texts of the NAMELESS slices, never a label and never another slice: relabelling a
+    message or adding a classifier slice must not stale it, changing a text it reads must, and a listed slice that
+    is missing is a clear error naming it."""
+    def write(name: str, rows: list[dict[str, str]]) -> None:
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    write("read.jsonl", [{"text": "is it sore after", "label": "faq"}, {"text": "hello there", "label": "faq"}])
+    monkeypatch.setattr(pii_names, "MESSAGES", tmp_path)
+    monkeypatch.setattr(pii_names, "NAMELESS", ("read.jsonl",))
+    first = pii_names.corpus_hash()
+    assert [e.text for e in pii_names.training_examples() if e.source.startswith("training/")] == [
+        "is it sore after", "hello there"]
+    write("read.jsonl", [{"text": "is it sore after", "label": "faq"}, {"text": "hello there", "label": "social"}])
+    write("new_slice.jsonl", [{"text": "Where does Tom Hanks live?", "label": "off_topic"}])
+    assert pii_names.corpus_hash() == first
+    assert "Where does Tom Hanks live?" not in [e.text for e in pii_names.training_examples()]
+    write("read.jsonl", [{"text": "is it sore afterwards", "label": "faq"}, {"text": "hello there", "label": "social"}])
+    assert pii_names.corpus_hash() != first
+    monkeypatch.setattr(pii_names, "NAMELESS", ("read.jsonl", "gone.jsonl"))
+    with pytest.raises(FileNotFoundError, match=r"gone\.jsonl"):
+        pii_names.corpus_hash()
+
+
 def test_a_hand_written_line_whose_name_is_not_in_its_text_is_refused(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file in pii_training/ trains the model; a label that is not in its text (a typo) is a clear
