@@ -39,6 +39,8 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from guardrails import corpus
+
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
@@ -271,15 +273,15 @@ class NameModel:
                    str(data["corpus_sha256"]))
 
 
-def nameless_texts() -> list[tuple[str, list[str]]]:
-    """(file name, its message texts) for each NAMELESS slice: the texts only, since the name model reads no label."""
+def nameless_messages() -> list[tuple[str, list[corpus.Example]]]:
+    """(file name, its messages) for each NAMELESS slice, read and validated by guardrails/corpus.py; the name
+    model uses their texts only, never a label."""
     out = []
     for name in NAMELESS:
         path = MESSAGES / name
         if not path.is_file():
             raise FileNotFoundError(f"{path}: listed in pii_names.NAMELESS but missing (renamed or moved?)")
-        out.append((name, [str(json.loads(line)["text"]) for line in path.read_text(encoding="utf-8").splitlines()
-                           if line.strip()]))
+        out.append((name, corpus.load_file(path)))
     return out
 
 
@@ -292,9 +294,9 @@ def corpus_hash() -> str:
     for path in [CASES, *sorted(NAMED.glob("*.jsonl")), MEDICAL_WORDS, ORGANISATIONS, *sorted(DOCS.glob("*.txt"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    for name, texts in nameless_texts():
+    for name, messages in nameless_messages():
         digest.update(name.encode())
-        digest.update(json.dumps(texts, ensure_ascii=False).encode())
+        digest.update(json.dumps([m.text for m in messages], ensure_ascii=False).encode())
     return digest.hexdigest()
 
 
@@ -322,8 +324,8 @@ def training_examples() -> list[Example]:
                 if missing:  # a label that is not in its text would teach nothing and hide a typo
                     raise ValueError(f"{path.name}:{n}: names not in the text: {missing}")
                 out.append(Example(row["text"], tuple(row["names"]), (), f"{path.name}:{n}"))
-    for name, texts in nameless_texts():
-        out.extend(Example(text, (), (), f"training/{name}:{n}") for n, text in enumerate(texts, start=1))
+    for _, messages in nameless_messages():
+        out.extend(Example(m.text, (), (), f"training/{m.where}") for m in messages)
     return out
 
 

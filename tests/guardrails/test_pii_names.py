@@ -65,7 +65,8 @@ def test_only_the_texts_of_the_listed_slices_date_the_model(tmp_path: Path, monk
     message or adding a classifier slice must not stale it, changing a text it reads must, and a listed slice that
     is missing is a clear error naming it."""
     def write(name: str, rows: list[dict[str, str]]) -> None:
-        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        (tmp_path / name).write_text("".join(json.dumps({**r, "origin": "written", "tags": []}) + "\n" for r in rows),
+                                     encoding="utf-8")
 
     write("read.jsonl", [{"text": "is it sore after", "label": "faq"}, {"text": "hello there", "label": "faq"}])
     monkeypatch.setattr(pii_names, "MESSAGES", tmp_path)
