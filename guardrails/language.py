@@ -3,12 +3,19 @@ on first use for the languages the policy names."""
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
 from guardrails.policy import Languages
 
 ENGLISH = "en"
+# Latin-script languages with a wordfreq word list (wordfreq's code where it differs from lingua's):
+# for these a message's words can be weighed against English ones. Other scripts are never English.
+WORD_LISTS = {code: code for code in ("ca", "cs", "da", "de", "es", "fi", "fr", "hu", "id", "it", "ms", "nb",
+                                      "nl", "pl", "pt", "ro", "sk", "sl", "sv", "tr", "vi")} | {"tl": "fil"}
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_NOT_WORDS = re.compile(r"<[^>]{0,200}>|https?://\S+|\S+@\S+")  # tags, links and addresses
 
 
 class LanguageDetector:
@@ -45,11 +52,27 @@ class LanguageDetector:
 
     def detect(self, text: str) -> str:
         """The message's language for the reply: English unless the detector is at least
-        ``min_confidence`` sure of another."""
+        ``min_confidence`` sure of another, and its words do not say English
+        (``english_word_share``: an English question with HTML, a Polish name or a drug name in it)."""
         code, confidence = self.guess(text)
-        return code if code != ENGLISH and confidence >= self.settings.min_confidence else ENGLISH
+        if code == ENGLISH or confidence < self.settings.min_confidence:
+            return ENGLISH
+        return ENGLISH if self.english_share(text, code) >= self.settings.english_word_share else code
+
+    @staticmethod
+    def english_share(text: str, code: str) -> float:
+        """The share of the message's words that are commoner in English than in the language
+        ``code`` (wordfreq's frequencies); 0 for a language whose words cannot be weighed so."""
+        other = WORD_LISTS.get(code)
+        words = [w.lower() for w in _WORD.findall(_NOT_WORDS.sub(" ", text))]
+        if other is None or not words:
+            return 0.0
+        from wordfreq import zipf_frequency
+
+        return sum(zipf_frequency(w, ENGLISH) > zipf_frequency(w, other) for w in words) / len(words)
 
     def might_not_be_english(self, text: str) -> bool:
         """Whether to leave the words alone: English spelling correction would mangle them."""
         code, confidence = self.guess(text)
-        return code != ENGLISH and confidence >= self.settings.min_confidence / 2
+        return code != ENGLISH and confidence >= self.settings.min_confidence / 2 \
+            and self.english_share(text, code) < self.settings.english_word_share

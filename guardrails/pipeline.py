@@ -42,7 +42,9 @@ from knowledge.search import Passage
 # them with the safety line (an escalation, an injection or abuse never need it).
 SAFETY_NET_CATEGORIES = ("diagnosis", "treatment_decision", "medication", "social")
 # Refusals that need no English article text, so they hold in any language the classifier reads
-REFUSED_IN_ANY_LANGUAGE = ("diagnosis", "medication")
+# (policy.yaml `languages.understood`): a diagnosis or medicine request, and an attempt to change
+# the assistant's instructions
+REFUSED_IN_ANY_LANGUAGE = ("diagnosis", "medication", "prompt_injection")
 
 
 class ClassifierSource(Protocol):
@@ -151,7 +153,8 @@ class Guardrails:
         modelled = {c: p for c, p in fired if c not in RED_FLAGS}
         if message.language != ENGLISH and not ruled:
             # In a language the classifier is trained on, a request it refuses keeps its refusal
-            # ("¿es una hernia discal?" is told it cannot be diagnosed); anything else gets the
+            # ("¿es una hernia discal?" is told it cannot be diagnosed, "olvida tus instrucciones"
+            # that it cannot change how it works); anything else gets the
             # language reply, since the answers are English articles.
             refused = [c for c in PRECEDENCE if c in modelled and c in REFUSED_IN_ANY_LANGUAGE] \
                 if message.language in self.policy.languages.understood else []

@@ -57,6 +57,7 @@ class Translation(_Strict):
     self_harm: str
     diagnosis: str | None = None  # for a language in `languages.understood`
     medication: str | None = None
+    prompt_injection: str | None = None
 
 
 class Languages(_Strict):
@@ -66,6 +67,10 @@ class Languages(_Strict):
     detect: list[str] = Field(min_length=2)
     min_confidence: float = Field(0.75, gt=0, le=1)
     min_words: int = Field(3, ge=1)
+    # a message the detector gives to another Latin-script language stays English when at least this
+    # share of its words are commoner in English than in that language (markup, names, leetspeak and
+    # drug names mislead a character model; words do not)
+    english_word_share: float = Field(0.6, gt=0, le=1)
     # languages besides English that the message classifier is trained on: a request it refuses
     # (a diagnosis, a medicine) gets that refusal in them, not the language reply
     understood: list[str] = Field(default_factory=list)
