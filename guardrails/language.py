@@ -26,6 +26,7 @@ class LanguageDetector:
         # detect and might_not_be_english ask about the same message one after the other: the last
         # answer is kept (only it: no more of a patient's words are held than the request needs)
         self._last: tuple[str, tuple[str, float]] | None = None
+        self._last_share: tuple[tuple[str, str], float] | None = None
 
     def warm_up(self) -> Any:
         with self._lock:
@@ -57,7 +58,15 @@ class LanguageDetector:
         code, confidence = self.guess(text)
         if code == ENGLISH or confidence < self.settings.min_confidence:
             return ENGLISH
-        return ENGLISH if self.english_share(text, code) >= self.settings.english_word_share else code
+        return ENGLISH if self._looks_english(text, code) else code
+
+    def _looks_english(self, text: str, code: str) -> bool:
+        """Whether the words say English; detect and might_not_be_english ask about the same message
+        one after the other, so the last answer is kept as the guess is."""
+        last = self._last_share
+        if last is None or last[0] != (text, code):
+            last = self._last_share = ((text, code), self.english_share(text, code))
+        return last[1] >= self.settings.english_word_share
 
     @staticmethod
     def english_share(text: str, code: str) -> float:
@@ -74,5 +83,4 @@ class LanguageDetector:
     def might_not_be_english(self, text: str) -> bool:
         """Whether to leave the words alone: English spelling correction would mangle them."""
         code, confidence = self.guess(text)
-        return code != ENGLISH and confidence >= self.settings.min_confidence / 2 \
-            and self.english_share(text, code) < self.settings.english_word_share
+        return code != ENGLISH and confidence >= self.settings.min_confidence / 2 and not self._looks_english(text, code)
