@@ -35,7 +35,7 @@ import re
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,16 +43,17 @@ from typing import Any
 from guardrails import pii_formats as formats
 from guardrails.pii_names import (
     ORGANISATIONS,
+    WORD,
     Context,
     Lexicon,
     NameModel,
     Token,
     _sentence_start,
     decode,
-    features,
     first_names,
     known_words,
     load_words,
+    message_features,
     place_words,
     shared_model,
     zipf,
@@ -166,7 +167,7 @@ NINO = re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
 DOB_CUE = re.compile(r"(?<!\w)" + formats.BIRTH_CUE + r"(?!\w)\s*(on|is|was|el|le|am|il|em|the|:)?\s*$", re.IGNORECASE)
 DATE_NUMERIC = re.compile(r"\d")  # a personal date has a day or a year in it ("March" alone is not one)
 
-_NAME_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț](?:[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț'’-]*[A-Za-zÀ-ÖØ-öø-ÿĀ-žȘ-ț])?"  # as pii_names.WORD
+_NAME_TOKEN = WORD.pattern  # a word as the name model reads it (pii_names.tokens); its last character is a letter
 CUES = re.compile(
     r"(?P<sign>\b(?:regards|thanks|thank\s+you|cheers|best|sincerely|love|warmly|kind\s+regards|best\s+wishes|"
     r"many\s+thanks|thanks\s+a\s+million|thx|ta)\s*[,!.—–-]+|(?:^|\s)[-—–]\s*(?=\w+\W*$|\w+\s+\w+\W*$|[A-Z]\w+\s*[.,(])|"
@@ -207,7 +208,6 @@ def _lower_iter(pattern: re.Pattern[str], lowered: re.Pattern[str], text: str) -
     return lowered.finditer(low) if len(low) == len(text) else pattern.finditer(text)
 
 
-NAME_TOKEN = re.compile(_NAME_TOKEN)
 HERE = re.compile(r"\b(?P<name>" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})\s+here\b")
 MIN_PHONE_DIGITS = 8
 _GLUED = re.compile(r"[^\W\d_]")
@@ -425,10 +425,12 @@ class PiiDetector:
 
     @staticmethod
     def _labelled(text: str) -> list[Span]:
+        if not _DIGIT.search(text):
+            return []  # every pattern below has a digit in it (\d: an identifier's, a date's, a house number)
         out = [Span("MRN", m.start("id"), m.end("id"), m.group("id")) for m in MRN.finditer(text)]
         out += [Span("INSURANCE_ID", m.start("id"), m.end("id"), m.group("id")) for m in INSURANCE.finditer(text)]
         out += [Span("SSN", m.start("id"), m.end("id"), m.group("id")) for m in NATIONAL.finditer(text)]
-        for m in (_lower_iter(DATE_WORDS, DATE_WORDS_LOWER, text) if _DIGIT.search(text) else ()):  # a date has a digit
+        for m in _lower_iter(DATE_WORDS, DATE_WORDS_LOWER, text):
             kind = "DOB" if DOB_CUE.search(text[max(0, m.start() - 25):m.start()]) else "DATE"
             out.append(Span(kind, m.start(), m.end(), text[m.start():m.end()]))
         # a street name is written with a capital somewhere ("712 Pine St", "5 oak Road"), or with a unit
@@ -441,10 +443,9 @@ class PiiDetector:
         out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in ADDRESS_AFTER.finditer(text)]
         out += [Span("ADDRESS", m.start("id"), m.end("id"), m.group("id")) for m in ADDRESS_CUE.finditer(text)]
         out += [Span("SSN", m.start(), m.end(), m.group(0)) for m in NINO.finditer(text)]
-        if any(map(str.isdigit, text)):
-            out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in CONTINENTAL.finditer(text)]
-            out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in EIRCODE.finditer(text)]
-            out += [Span("DOB", m.start("id"), m.end("id"), m.group("id")) for m in DOB_AFTER.finditer(text)]
+        out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in CONTINENTAL.finditer(text)]
+        out += [Span("ADDRESS", m.start(), m.end(), m.group(0)) for m in EIRCODE.finditer(text)]
+        out += [Span("DOB", m.start("id"), m.end("id"), m.group("id")) for m in DOB_AFTER.finditer(text)]
         return out
 
     def _ordinary(self, word: str) -> bool:
@@ -479,15 +480,15 @@ class PiiDetector:
         toks = name_tokens(text)
         cues: dict[int, str] = {}
         foreign = _mostly_foreign(text)
-        rule_spans = self._rule_names(text, cues, foreign)
+        rule_spans = self._rule_names(text, cues, foreign, toks)
         by_start = {t.start: k for k, t in enumerate(toks)}
         rule = {k for k, t in enumerate(toks) for s in rule_spans if s.start <= t.start and t.end <= s.end}
         ctx = Context({by_start[s]: c for s, c in cues.items() if s in by_start}, rule, foreign)
         lexicon = self._lexicon()
         # a lower-case function word or very common word with no cue before it is never scored (nor
         # trained on): about half the words of a message, and none of them a name in the corpora
-        return toks, [[] if k not in ctx.cue and k not in rule and lexicon.plain(t.text) else
-                      features(text, toks, k, lexicon, ctx) for k, t in enumerate(toks)]
+        scored = [k in ctx.cue or k in rule or not lexicon.plain(t.text) for k, t in enumerate(toks)]
+        return toks, message_features(text, toks, scored, lexicon, ctx)
 
     def _lexicon(self) -> Lexicon:
         """The name model's word lists, rebuilt (with its per-word cache) when the vocabulary changes."""
@@ -509,11 +510,14 @@ class PiiDetector:
         return [Span("NAME", s, e, text[s:e]) for s, e in decode(text, toks, probs, model.threshold)
                 if not (text[s - 1:s].isdigit() or text[e:e + 1].isdigit())]
 
-    def _rule_names(self, text: str, cues: dict[int, str] | None = None, foreign: bool | None = None) -> list[Span]:
+    def _rule_names(self, text: str, cues: dict[int, str] | None = None, foreign: bool | None = None,
+                    tokens: Sequence[Token] | None = None) -> list[Span]:
         """The rules the name model builds on (their verdict is one of its features): names after a
         cue, "X here", and runs of two or more capitalised words with at least one
-        that is not an ordinary word ("Hope Martinez", "Kieran O'Connor"; not "Blue Cross")."""
-        tokens = [(m.start(), m.end(), m.group(0).rstrip(".")) for m in NAME_TOKEN.finditer(text)]
+        that is not an ordinary word ("Hope Martinez", "Kieran O'Connor"; not "Blue Cross").
+        ``tokens``: the text's words (pii_names.tokens), when the caller has them already."""
+        if tokens is None:
+            tokens = name_tokens(text)
         starts = [s for s, _, _ in tokens]
         out: list[Span] = []
         for cue in _lower_iter(CUES, CUES_LOWER, text):
@@ -707,9 +711,12 @@ def _name_sized(run: str) -> bool:
     return len(words) <= 6 and all(len(w) <= (6 if _DENSE.search(w) else 12) for w in words)
 
 
+_LOWER_WORD = re.compile(r"\b[a-zà-ÿ]{3,}\b")
+
+
 def _mostly_foreign(text: str) -> bool:
     """Whether most lower-case words are not English ones (a message in another language)."""
-    lower = [w for w in re.findall(r"\b[a-zà-ÿ]{3,}\b", text)]
+    lower = _LOWER_WORD.findall(text)
     return len(lower) >= 3 and sum(zipf(w) < 3.0 for w in lower) > len(lower) / 2
 
 

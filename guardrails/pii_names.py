@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from guardrails import corpus
 
@@ -84,8 +84,9 @@ january february march april may june july august september october november dec
 sept oct nov dec christmas easter diwali eid ramadan hanukkah thanksgiving""".split())
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word of a message. A named tuple, not a frozen dataclass: every word of every message is one,
+    and a tuple is made several times faster (a frozen dataclass sets each field through object.__setattr__)."""
     start: int
     end: int
     text: str
@@ -109,7 +110,7 @@ class Lexicon:
     orgs: frozenset[str] = frozenset()  # insurers, health systems, lenders, brands (organisations.txt)
     places: frozenset[str] = frozenset()  # the words of city, country and state names (place_words)
     first_names: frozenset[str] = frozenset()  # given names of 54 countries (first_names)
-    cache: dict[str, tuple[list[str], str, int]] = field(default_factory=dict)  # word -> its own features
+    cache: dict[str, WordFeatures] = field(default_factory=dict)  # word -> its own features
     ordinary: dict[str, bool] = field(default_factory=dict)  # the rules' verdicts, per word
     plain_words: dict[str, bool] = field(default_factory=dict)
 
@@ -120,15 +121,30 @@ class Lexicon:
             got = self.plain_words[word] = word.islower() and (word in FUNCTION or zipf(word) >= PLAIN_ZIPF)
         return got
 
-    def word(self, word: str) -> tuple[list[str], str, int]:
+    def word(self, word: str) -> WordFeatures:
         """The features of a word on its own (shape, frequency, lexicons, affixes), its shape and
-        Zipf bucket; computed once per word."""
+        Zipf bucket, and what message_features reads of them; computed once per word."""
         got = self.cache.get(word)
         if got is None:
-            got = self.cache[word] = _word_features(word, self)
+            own, shape, zb = _word_features(word, self)
+            inside, opening = ([f"shape={shape}", f"shape={shape}|start={start}", f"zipf={zb}|start={start}", *own]
+                               for start in (False, True))
+            got = self.cache[word] = WordFeatures(own, shape, zb, (inside, opening),
+                                                  "place" in own, "org" in own, "medical" in own)
             if len(self.cache) > 100_000:
                 self.cache.clear()
         return got
+
+
+class WordFeatures(NamedTuple):
+    """A word's features on their own, and what message_features reads of them, worked out once per word."""
+    own: list[str]
+    shape: str
+    zipf: int
+    lead: tuple[list[str], list[str]]  # a scored word's first features, not at / at a sentence's start
+    place: bool
+    org: bool
+    medical: bool
 
 
 @dataclass
@@ -148,13 +164,16 @@ def _shape(word: str) -> str:
     return "lower" if word.islower() else "mixed"
 
 
+SENTENCE_OPENERS = ".!?:;\"(—-"
+
+
 def _sentence_start(text: str, start: int) -> bool:
     """Whether the word at ``start`` opens the text or follows a sentence's end, a colon, a bracket,
     a quote or a dash (the mark before it, spaces skipped; scanned back, not sliced: long messages)."""
     k = start - 1
     while k >= 0 and text[k].isspace():
         k -= 1
-    return k < 0 or text[k] in ".!?:;\"(—-"
+    return k < 0 or text[k] in SENTENCE_OPENERS
 
 
 def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], str, int]:
@@ -189,56 +208,97 @@ def _word_features(word: str, lexicon: Lexicon) -> tuple[list[str], str, int]:
     return out, shape, zb
 
 
-def features(text: str, toks: Sequence[Token], i: int, lexicon: Lexicon, ctx: Context) -> list[str]:
-    tok = toks[i]
-    own, shape, zb = lexicon.word(tok.text)
-    start = _sentence_start(text, tok.start)
-    out = [f"shape={shape}", f"shape={shape}|start={start}", f"zipf={zb}|start={start}", *own]
-    # around it
-    before = text[toks[i - 1].end:tok.start] if i else text[:tok.start]
-    after = text[tok.end:toks[i + 1].start] if i + 1 < len(toks) else text[tok.end:]
-    pb = _punct(before)
-    pa = _punct(after)
-    out += [f"pb={pb}", f"pa={pa}", f"pbl={_punct(before[::-1])}"]  # pbl: the mark nearest the word ("... 0712. Orla")
-    if "\n" in before:
-        out.append("pb_newline")  # a word on a line of its own: a sign-off
-    if "\n" in after:
-        out.append("pa_newline")
-    if any(map(str.isdigit, before)):
-        out.append("pb_number")  # a number (a phone, a date) right before: a sign-off after one
-    prev = toks[i - 1].text.lower() if i else "<s>"
-    prev2 = toks[i - 2].text.lower() if i > 1 else "<s>"
-    nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else "</s>"
-    out += [f"prev={prev}", f"prev2={prev2}", f"next={nxt}", f"prev2+prev={prev2}_{prev}"]
-    if "place" in own:  # a place's words in context: "from X", "X airport", "X to Y"
-        out += [f"place|prev={prev}", f"place|next={nxt}"]
-    if pb == "":
-        out.append(f"prev+shape={prev}|{shape}")
-    if i and pb == "":
-        pown, pshape, _ = lexicon.word(toks[i - 1].text)
-        out.append(f"prevshape={pshape}|{shape}")
-        if "org" in pown:
-            out.append("prev_org")
-    if i + 1 < len(toks) and pa == "":
-        nown, nshape, nzb = lexicon.word(toks[i + 1].text)
-        out += [f"nextshape={nshape}|{shape}", f"nextzipf={nzb}|{shape}"]
-        if "medical" in nown:
-            out.append("next_medical")
-        if "org" in nown:
-            out.append("next_org")
-    left = len(toks) - 1 - i
-    if left <= 2:
-        out.append(f"tail={left}")
-        if any(c in text[max(0, tok.start - 30):tok.start] for c in ",-—–"):
-            out.append(f"tail={left}|after_comma")
-    cue = ctx.cue.get(i)
-    if cue:
-        out += [f"cue={cue}", f"cue={cue}|shape={shape}", f"cue={cue}|zipf={zb}"]
-    if i in ctx.rule:
-        out += ["rule", f"rule|shape={shape}", f"rule|zipf={zb}"]
-    if ctx.foreign:
-        out.append(f"foreign|shape={shape}")
+def message_features(text: str, toks: Sequence[Token], scored: Sequence[bool], lexicon: Lexicon,
+                     ctx: Context) -> list[list[str]]:
+    """The features of each scored word of a message (``[]`` for the others), in a fixed order.
+    Built for the whole message at once: what a word shares with its neighbours (the text between
+    two words, their lower-case forms, their own features) is worked out once per message, and what
+    depends on a word or a gap alone once per distinct word or gap (Lexicon.word, _gap)."""
+    n = len(toks)
+    lower = [t.text.lower() for t in toks]
+    # gaps[k]: the text before word k (gaps[n]: after the last word), so word k has gaps[k] before it
+    # and gaps[k + 1] after it
+    gaps = [_gap(text[toks[k - 1].end if k else 0:toks[k].start if k < n else len(text)]) for k in range(n + 1)]
+    out: list[list[str]] = []
+    for i, tok in enumerate(toks):
+        if not scored[i]:
+            out.append([])
+            continue
+        word = lexicon.word(tok.text)
+        shape, zb = word.shape, word.zipf
+        before, after = gaps[i], gaps[i + 1]
+        # at a sentence's start: the mark before it (see _sentence_start); only spaces before it: the
+        # text's first word, as any other word ends in a letter, which opens no sentence
+        start = before.opens if before.opens is not None else i == 0
+        f = [*word.lead[start]]  # shape, shape|start, zipf|start, then the word's own features
+        f += (before.pb, after.pa, before.pbl)  # pbl: the mark nearest the word ("... 0712. Orla")
+        if before.newline:
+            f.append("pb_newline")  # a word on a line of its own: a sign-off
+        if after.newline:
+            f.append("pa_newline")
+        if before.number:
+            f.append("pb_number")  # a number (a phone, a date) right before: a sign-off after one
+        prev = lower[i - 1] if i else "<s>"
+        prev2 = lower[i - 2] if i > 1 else "<s>"
+        nxt = lower[i + 1] if i + 1 < n else "</s>"
+        f += (f"prev={prev}", f"prev2={prev2}", f"next={nxt}", f"prev2+prev={prev2}_{prev}")
+        if word.place:  # a place's words in context: "from X", "X airport", "X to Y"
+            f += (f"place|prev={prev}", f"place|next={nxt}")
+        if before.bare:
+            f.append(f"prev+shape={prev}|{shape}")
+            if i:
+                left_word = lexicon.word(toks[i - 1].text)
+                f.append(f"prevshape={left_word.shape}|{shape}")
+                if left_word.org:
+                    f.append("prev_org")
+        if i + 1 < n and after.bare:
+            right_word = lexicon.word(toks[i + 1].text)
+            f += (f"nextshape={right_word.shape}|{shape}", f"nextzipf={right_word.zipf}|{shape}")
+            if right_word.medical:
+                f.append("next_medical")
+            if right_word.org:
+                f.append("next_org")
+        left = n - 1 - i
+        if left <= 2:
+            f.append(f"tail={left}")
+            if any(c in text[max(0, tok.start - 30):tok.start] for c in ",-—–"):
+                f.append(f"tail={left}|after_comma")
+        cue = ctx.cue.get(i)
+        if cue:
+            f += (f"cue={cue}", f"cue={cue}|shape={shape}", f"cue={cue}|zipf={zb}")
+        if i in ctx.rule:
+            f += ("rule", f"rule|shape={shape}", f"rule|zipf={zb}")
+        if ctx.foreign:
+            f.append(f"foreign|shape={shape}")
+        out.append(f)
     return out
+
+
+class Gap(NamedTuple):
+    """What the features read of the text between two words."""
+    pb: str  # "pb=" and the first mark of the gap ("" if none, "other" if not a mark we know): as the gap before a word
+    pa: str  # the same as the gap after a word
+    pbl: str  # "pbl=" and the last mark of the gap: the mark nearest the word after it
+    bare: bool  # spaces only (or nothing)
+    newline: bool
+    number: bool  # a digit in it
+    opens: bool | None  # whether its last non-space character opens a sentence (None: spaces only)
+
+
+def _read_gap(gap: str) -> Gap:
+    first, last = _punct(gap), _punct(gap[::-1])
+    stripped = gap.rstrip()
+    return Gap(f"pb={first}", f"pa={first}", f"pbl={last}", first == "", "\n" in gap, any(map(str.isdigit, gap)),
+               stripped[-1] in SENTENCE_OPENERS if stripped else None)
+
+
+# Short gaps repeat (" ", ", ", ". "...): each is read once. A longer one (a phone number or an email
+# address between two words) is read each time and never kept.
+_short_gap = lru_cache(maxsize=1024)(_read_gap)
+
+
+def _gap(gap: str) -> Gap:
+    return _short_gap(gap) if len(gap) <= 4 else _read_gap(gap)
 
 
 def _punct(gap: str) -> str:

@@ -248,6 +248,18 @@ def test_each_recognisers_hint_is_necessary_for_its_patterns(detector: PiiDetect
     assert not refused, refused[:5]
 
 
+def test_the_labelled_patterns_need_a_digit() -> None:
+    """PiiDetector._labelled returns nothing for a text without a digit, unread: on every message of the
+    corpora with its digits taken out, none of the patterns it runs matches."""
+    from guardrails import pii
+
+    patterns = (pii.MRN, pii.INSURANCE, pii.NATIONAL, pii.DATE_WORDS, pii.DATE_WORDS_LOWER, pii.ADDRESS,
+                pii.ADDRESS_AFTER, pii.ADDRESS_CUE, pii.NINO, pii.CONTINENTAL, pii.EIRCODE, pii.DOB_AFTER)
+    texts = [re.sub(r"\d", "", t) for t in [*pii_texts(), "MRN: 0083321", "12th of May 1961", "Apt 5C, 311 W 94th St"]]
+    found = [(p.pattern[:40], t) for p in patterns for t in texts if p.search(t)]
+    assert not found, found[:5]
+
+
 def test_lower_case_twins_find_what_their_patterns_find() -> None:
     """CUES and DATE_WORDS scan the lower-cased text (guardrails.pii._lower_iter): on every message of the
     corpora, the twin finds the same spans and cue kinds as the case-insensitive pattern."""
