@@ -167,7 +167,9 @@ class Services:
     def classifier(self) -> ClassifierStore:
         c = self.policy.classifier
         return ClassifierStore(ThresholdPolicy({str(k): v for k, v in c.recall.items()}, c.precision, c.grey_recall,
-                                               c.short_sentence_floor, c.courtesy_precision),
+                                               c.short_sentence_floor, c.courtesy_precision,
+                                               tuple(sorted((str(k), v) for k, v in c.thresholds.items())),
+                                               c.pinned_slack),
                                self.policy.training_dir,
                                self.embedder, TextNormaliser(self.english), self.settings.models_path,
                                self.embedding_signature)

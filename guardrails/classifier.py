@@ -9,7 +9,8 @@ Long messages are scored sentence by sentence as well as whole, so a red flag bu
 about the procedure is not averaged away; in a short message (at most ONE_READING words) a sentence
 counts for the red-flag score only from the policy's ``short_sentence_floor``, since the rest of the
 message is its context. Per-class thresholds come from cross-validation at
-training time (guardrails/fit.py), recall first for emergency and self_harm.
+training time (guardrails/fit.py), recall first for emergency and self_harm; the other classes'
+are pinned in policy.yaml and cross-validation checks they keep their precision.
 
 Usage::
 

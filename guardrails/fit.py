@@ -8,7 +8,8 @@
   a probability from a model that never saw it; per class the threshold is the highest that keeps
   the recall target for emergency and self_harm (recall first), and the lowest that keeps the
   precision target for the other classes; the safety-net band starts where recall reaches
-  ``grey_recall``;
+  ``grey_recall``; a threshold the policy pins (policy.yaml ``classifier.thresholds``) is used as it
+  is, and cross-validation reports its precision and recall and the threshold it would have chosen;
 - the final model is then fitted on everything. Same corpus, same recipe: same model (the folds
   are seeded and the solver is deterministic); the corpus hash names both;
 - the courtesy head: a second model of the same recipe with two classes, a courtesy (label
@@ -68,6 +69,15 @@ class ThresholdPolicy:
     grey_recall: float  # the safety net starts where the recall of both reaches this
     short_sentence_floor: float = 0.0  # a short message's sentence counts for the red flag from here
     courtesy_precision: float = 0.95  # the courtesy head's threshold keeps this precision
+    # Operating thresholds the policy pins, (class, threshold) pairs: a flat precision curve lets the
+    # precision rule's choice jump by 0.05-0.09 with every corpus slice (rounds r38-r41), so these are
+    # set by hand from `faq train`'s figures; cross-validation checks they keep their precision target
+    # within ``pinned_slack``.
+    pinned: tuple[tuple[str, float], ...] = ()
+    pinned_slack: float = 0.02
+
+    def threshold(self, label: str, cross_validated: float) -> float:
+        return dict(self.pinned).get(label, cross_validated)
 
 
 # (texts to embed) -> vectors; the caller decides how (normaliser, model, cache)
@@ -237,10 +247,13 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
     columns = {RED: (red_fired.astype(float), red_positive), **{c: (oof[:, i], y == i) for i, c in enumerate(classes)
                                                                  if c != "faq" and c not in RED_FLAGS}}
     for c, (scores, positive) in columns.items():
-        if c != RED:
-            thresholds[c] = _threshold_for_precision(scores, positive, policy.precision)
-        metrics["classes"][c] = class_metrics(scores, positive, 0.5 if c == RED else thresholds[c], y == faq,
-                                              oof[:, -1] if c == RED else scores)
+        if c == RED:
+            metrics["classes"][c] = class_metrics(scores, positive, 0.5, y == faq, oof[:, -1])
+            continue
+        chosen = _threshold_for_precision(scores, positive, policy.precision)
+        thresholds[c] = policy.threshold(c, chosen)
+        metrics["classes"][c] = _checked(c, class_metrics(scores, positive, thresholds[c], y == faq, scores), chosen,
+                                         policy, policy.precision)
     metrics["classes"][RED]["thresholds"] = {c: round(thresholds[c], 4) for c in RED_FLAGS}
     for c in RED_FLAGS:
         positive = y == classes.index(c)
@@ -256,18 +269,33 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
                  classes)
     model.thresholds, model.grey, model.metrics = thresholds, float(grey), metrics
     model.short_sentence_floor = policy.short_sentence_floor
-    model.courtesy_head, threshold, metrics["classes"][COURTESY] = train_courtesy(everyone, featurise,
-                                                                                  policy.courtesy_precision, recipe, say)
+    model.courtesy_head, threshold, metrics["classes"][COURTESY] = train_courtesy(everyone, featurise, policy, recipe,
+                                                                                  say)
     model.thresholds[COURTESY] = threshold
     model.corpus_hash = corpus_hash(everyone, f"{recipe}|{policy}")
     return model
 
 
-def train_courtesy(examples: Sequence[Example], featurise: Featurise, precision: float, recipe: Recipe,
+def _checked(label: str, metrics: dict[str, Any], chosen: float, policy: ThresholdPolicy,
+             target: float) -> dict[str, Any]:
+    """``metrics`` with the threshold cross-validation would have chosen and, for a pinned threshold,
+    whether it still keeps its precision target (within ``pinned_slack``); a warning when not."""
+    metrics["cross_validated_threshold"] = round(chosen, 4)
+    metrics["pinned"] = label in dict(policy.pinned)
+    metrics["meets_target"] = bool(metrics["precision"] >= target - policy.pinned_slack)
+    if not metrics["meets_target"]:
+        log.warning("%s: the pinned threshold %.3f keeps a cross-validated precision of %.3f, under the target "
+                    "%.2f; cross-validation would choose %.3f (policy.yaml classifier.thresholds)",
+                    label, metrics["threshold"], metrics["precision"], target, chosen)
+    return metrics
+
+
+def train_courtesy(examples: Sequence[Example], featurise: Featurise, policy: ThresholdPolicy, recipe: Recipe,
                    say: Callable[[str], None]) -> tuple[MessageClassifier, float, dict[str, Any]]:
     """The courtesy head: courtesies (``social``) against ordinary messages (``faq``), the other
-    labels left out (the message classifier decides those first); the threshold is the lowest that
-    keeps ``precision`` in seeded k-fold cross-validation. A text in two files counts once."""
+    labels left out (the message classifier decides those first); the threshold is the pinned one
+    or the lowest that keeps ``courtesy_precision`` in seeded k-fold cross-validation. A text in two
+    files counts once."""
     from sklearn.model_selection import StratifiedKFold
 
     unique = {dedup_key(e.text): e for e in reversed(examples) if e.label in ("faq", COURTESY)}  # the first kept
@@ -283,8 +311,10 @@ def train_courtesy(examples: Sequence[Example], featurise: Featurise, precision:
         fold = _fit([texts[i] for i in fit_idx], vectors[fit_idx], y[fit_idx], recipe, classes)
         oof[held_idx] = fold.probabilities([texts[i] for i in held_idx], vectors[held_idx])[:, 1]
     positive = y == 1
-    threshold = _threshold_for_precision(oof, positive, precision)
-    metrics = class_metrics(oof, positive, threshold, ~positive, oof)
+    chosen = _threshold_for_precision(oof, positive, policy.courtesy_precision)
+    threshold = policy.threshold(COURTESY, chosen)
+    metrics = _checked(COURTESY, class_metrics(oof, positive, threshold, ~positive, oof), chosen, policy,
+                       policy.courtesy_precision)
     head = _fit(texts, vectors, y, recipe, classes)
     head.thresholds = {COURTESY: threshold}
     return head, threshold, metrics

@@ -133,9 +133,16 @@ class ClassifierPolicy(_Strict):
     grey_recall: float = Field(gt=0, le=1)
     short_sentence_floor: float = Field(0.0, ge=0, le=1.01)  # 0: every sentence counts; above 1: none
     courtesy_precision: float = Field(0.95, gt=0, lt=1)  # the courtesy head's threshold keeps this precision
+    # Operating thresholds set by hand (not for the red flags, whose thresholds follow their recall);
+    # a class not listed gets the one cross-validation chooses.
+    thresholds: dict[Literal["prompt_injection", "diagnosis", "treatment_decision", "medication", "abuse",
+                             "off_topic", "social"], float] = {}
+    pinned_slack: float = Field(0.02, ge=0, lt=1)  # a pinned threshold's precision may sit this far under target
 
     @model_validator(mode="after")
-    def _both_red_flags(self) -> ClassifierPolicy:
+    def _targets_and_thresholds(self) -> ClassifierPolicy:
+        if not all(0 < t < 1 for t in self.thresholds.values()):
+            raise ValueError("classifier.thresholds must each lie between 0 and 1")
         if set(self.recall) != {"emergency", "self_harm"} or not all(0 < r < 1 for r in self.recall.values()):
             raise ValueError("classifier.recall needs emergency and self_harm, each between 0 and 1")
         if self.grey_recall < max(self.recall.values()):  # the band lies below the threshold

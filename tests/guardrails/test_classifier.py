@@ -99,6 +99,19 @@ def test_thresholds_come_from_cross_validation_with_per_class_figures(services: 
     assert 0 < model.grey < min(model.thresholds["emergency"], model.thresholds["self_harm"])
 
 
+def test_pinned_thresholds_are_used_and_still_keep_their_precision(services: Services) -> None:
+    # policy.yaml pins the non-red-flag thresholds; cross-validation must still back each of them
+    model = services.classifier.get()
+    policy = services.policy.classifier
+    assert policy.thresholds, "policy.yaml pins no threshold"
+    for label, pinned in policy.thresholds.items():
+        m = model.metrics["classes"][label]
+        assert model.thresholds[label] == pinned and m["pinned"] and m["threshold"] == round(pinned, 4)
+        target = policy.courtesy_precision if label == "social" else policy.precision
+        assert m["precision"] >= target - policy.pinned_slack, (label, m["precision"], m["cross_validated_threshold"])
+        assert m["meets_target"]
+
+
 def test_a_short_messages_sentence_counts_for_the_red_flag_only_from_the_floor() -> None:
     short = "My foot tingles when I stand. Which nerve is that? Is it a disc?"
     assert len(short.split()) <= ONE_READING and is_short(short) and not is_short(BURIED)

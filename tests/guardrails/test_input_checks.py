@@ -114,6 +114,12 @@ def test_the_policy_rejects_unknown_keys_and_broken_rules(tmp_path: Path) -> Non
     bad.write_text(source.replace("  understood: [es]", "  understood: [es, xx]"))
     with pytest.raises(ConfigError, match="understood"):
         load_policy(bad)
+    bad.write_text(source.replace("    diagnosis: 0.454", "    diagnosis: 1.5"))
+    with pytest.raises(ConfigError, match="thresholds"):
+        load_policy(bad)
+    bad.write_text(source.replace("    diagnosis: 0.454", "    self_harm: 0.3"))  # a red flag follows its recall
+    with pytest.raises(ConfigError, match="thresholds"):
+        load_policy(bad)
 
 
 def test_the_policy_fingerprint_changes_with_its_text(tmp_path: Path) -> None:
