@@ -7,7 +7,8 @@ Presidio's address support is a statistical NER model (none on PyPI that we may 
 has no wheel; its email recogniser wants an "@"; its context words (a score boost for a pattern
 near a word) need spaCy's tokens, which cost 1-2 ms a message here. So these are written by hand,
 each as a class of formats rather than a list of examples:
-- a postal line: a house number (optionally a unit or "House No." before it, a street after it), up to five
+- a postal line: a house number (optionally a unit or "House No." before it, up to three more parts after a
+  hyphen or slash as Indian numbers have them, "H.No 12-3-456"; a street after it), up to five
   comma-separated parts, then a town and a postcode of any common shape (US ZIP, Indian PIN,
   Canadian, Australian with its state, UK), or a postcode then a town (the continental order);
 - a PO box (and its continental names) with what follows it;
@@ -47,7 +48,7 @@ _POSTCODE_AFTER_TOWN = (r"(?:[1-9]\d{2}\s?\d{3}"  # India (PIN), Singapore
 _STATE = r"(?:[A-Z]{2,3}|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"  # "TX", "NSW", "Haryana", "Tamil Nadu"
 _TOWN = r"[A-Z][\w'.-]*(?:\s[A-Z][\w'.-]*){0,2}"
 _HOUSE = (r"(?:(?:house|h|flat|apt|apartment|unit|suite|ste|plot|door|shop|block|bldg|building|villa)\.?\s*"
-          r"(?:no\.?|number|#)?\s*|#\s*)?(?:[A-Z]{1,2}-)?\d{1,5}[A-Za-z]?(?:[-/][A-Za-z0-9]{1,4})?")
+          r"(?:no\.?|number|#)?\s*|#\s*)?(?:[A-Z]{1,2}-)?\d{1,5}[A-Za-z]?(?:[-/][A-Za-z0-9]{1,4}){0,3}")
 _PART = r"[^,\n?!;:()]{1,40}?"
 # the anglo and Indian order: ..., Town, [State] Postcode; AU's postcode has only 4 digits, so its
 # state is required

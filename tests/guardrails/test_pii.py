@@ -69,6 +69,12 @@ def test_each_kind_is_found_and_replaced_by_its_tag(detector: PiiDetector, text:
     assert redacted.replace(f"[{kind}]", "").strip()
 
 
+def test_an_indian_house_number_in_three_parts_goes_whole(detector: PiiDetector) -> None:
+    # it once left "[URL] 6-[ADDRESS]": "H.No" read as a Norwegian domain, the address found from "3-109" on
+    text = "my house is H.No 6-3-109, Road No. 12, Somajiguda, Hyderabad 500082"
+    assert detector.redact(text) == "my house is [ADDRESS]"
+
+
 @pytest.mark.parametrize("text", [
     "What is the success rate of the Intra-Annular Fibrin Injection at L4-L5?",
     "Can I have an MRI in March after the PRP injection?",
