@@ -56,10 +56,18 @@ class Recipe:
     max_ngrams: int = 60_000  # per kind
     folds: int = 5
     seed: int = 0
+    # The solver runs in float64 to this gradient tolerance, so that the weights are the optimum's, not
+    # wherever the optimiser stopped. Two CPUs compute MiniLM's fp32 vectors with different kernels
+    # (they agree to ~1e-8); fitted in float32 at tolerance 1e-5, vectors that differ that much moved
+    # the probabilities of 6,000 evaluation messages by up to 0.007 (893 by over 0.001), so
+    # near-threshold decisions flipped between machines. In float64: 1e-6 -> at most 8.5e-4, 1e-7 ->
+    # 8.8e-5, 1e-8 -> 8.8e-6 (README "Decisions do not depend on the machine"). 1e-7 takes ~1.8x
+    # the iterations of the old fit (354 against 191 on the whole corpus).
+    tol: float = 1e-7
 
     def __str__(self) -> str:
         return (f"logreg-v3|w{self.embedding_weight}|c{self.c}|ch{self.char_ngrams}|wd{self.word_ngrams}|"
-                f"n{self.max_ngrams}|k{self.folds}|s{self.seed}|segneg|courtesy-as-faq")
+                f"n{self.max_ngrams}|k{self.folds}|s{self.seed}|segneg|courtesy-as-faq|f64tol{self.tol:g}")
 
 
 @dataclass(frozen=True)
@@ -104,8 +112,8 @@ def _fit(texts: list[str], vectors: Vectors, y: npt.NDArray[np.int64], recipe: R
 
     vectoriser = _vectoriser(recipe)
     grams = vectoriser.fit_transform([t.lower() for t in texts])
-    x = sparse.hstack([sparse.csr_matrix(vectors * recipe.embedding_weight), grams]).tocsr()
-    model = LogisticRegression(C=recipe.c, max_iter=3000, tol=1e-5)
+    x = sparse.hstack([sparse.csr_matrix(vectors * recipe.embedding_weight), grams]).tocsr().astype(np.float64)
+    model = LogisticRegression(C=recipe.c, max_iter=5000, tol=recipe.tol)
     model.fit(x, y)
     coef = np.zeros((len(classes), x.shape[1]))
     intercept = np.full(len(classes), -30.0)  # a class absent from this fold: never predicted

@@ -16,7 +16,8 @@ from assistant.wiring import Services
 from core.types import Response
 from guardrails.classifier import ONE_READING, MessageClassifier, Reading, is_short, red_flag_of
 from guardrails.corpus import LABELS, dedup_key, load_corpus
-from guardrails.fit import ClassifierStore, train
+from guardrails.fit import ClassifierStore, Recipe, train
+from guardrails.fit import _fit as fit_model
 from guardrails.pipeline import Guardrails
 
 BURIED = ("I had the fibrin injection at your clinic three weeks ago and the soreness has mostly settled. "
@@ -40,9 +41,12 @@ def test_training_twice_gives_the_same_model_and_courtesies_teach_both_models(se
     examples = store.corpus()[::24]  # a deterministic 24th of the corpus (every class) keeps this quick
     courtesy = store.courtesy_corpus()
     policy = store.policy
-    first = train(examples, store.featurise, policy, courtesy=courtesy[::2])
-    second = train(examples, store.featurise, policy, courtesy=courtesy[::2])
-    other = train(examples, store.featurise, policy, courtesy=courtesy[1::2])
+    # on one machine any solver tolerance reproduces itself; a loose one keeps this quick (the default's
+    # is for other machines: test_a_model_trained_on_another_cpu_decides_the_same)
+    quick = replace(Recipe(), tol=1e-5)
+    first = train(examples, store.featurise, policy, quick, courtesy=courtesy[::2])
+    second = train(examples, store.featurise, policy, quick, courtesy=courtesy[::2])
+    other = train(examples, store.featurise, policy, quick, courtesy=courtesy[1::2])
     texts = ["my legs went numb and I can't pee", "is the procedure painful?", "quiero morirme", "thanks so much!"]
     vectors = store.featurise(texts)
     assert np.array_equal(first.probabilities(texts, vectors), second.probabilities(texts, vectors))
@@ -55,6 +59,27 @@ def test_training_twice_gives_the_same_model_and_courtesies_teach_both_models(se
     assert first.corpus_hash != other.corpus_hash
     # the courtesy folder's lines are read as ordinary messages, never as a class of their own
     assert first.classes == LABELS and "social" not in first.classes
+
+
+def test_a_model_trained_on_another_cpu_decides_the_same(services: Services) -> None:
+    # Two CPUs compute MiniLM's fp32 vectors with different kernels and agree to ~1e-8. Fitted on vectors
+    # that differ that much, the model must give the same probabilities (so the same decisions): the
+    # solver has to reach the optimum, not stop where its path happened to be (README "Decisions do not
+    # depend on the machine"). Fitted as before (float32, tolerance 1e-5) this spread was 7.6e-4.
+    store = services.classifier
+    examples = [e for e in store.corpus()[::24] if e.label != "social"]
+    texts = [e.text for e in examples]
+    y = np.array([LABELS.index(e.label) for e in examples], dtype=np.int64)
+    here = store.featurise(texts)
+    there = (here + np.random.default_rng(0).normal(0.0, 1e-8, here.shape)).astype(np.float32)
+    probe = [e.text for e in store.corpus()[7::97]]
+    vectors = store.featurise(probe)
+
+    def spread(recipe: Recipe) -> float:
+        one, other = (fit_model(texts, v, y, recipe, LABELS) for v in (here, there))
+        return float(np.abs(one.probabilities(probe, vectors) - other.probabilities(probe, vectors)).max())
+
+    assert spread(Recipe()) < 1e-4
 
 
 def test_a_message_is_scored_as_the_vectorisers_matrix_would_score_it(services: Services) -> None:
