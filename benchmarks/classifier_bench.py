@@ -39,7 +39,7 @@ def cross_validate(recipe: fit.Recipe, texts: list[str], vectors: Any, y: Any, p
     for fit_idx, held in StratifiedKFold(recipe.folds, shuffle=True, random_state=recipe.seed).split(texts, y):
         rows = (fit._with_faq_sentences(fit_idx, texts, vectors, y, parts, seg, seg_vectors, faq) if faq_sentences
                 else ([texts[i] for i in fit_idx], vectors[fit_idx], y[fit_idx]))
-        model = fit._fit(*rows, recipe, LABELS)
+        model = fit.fit_model(*rows, recipe, LABELS)
         held_parts, held_seg = [], []
         for i in held:
             held_parts.append(list(range(len(held_seg), len(held_seg) + len(parts[i]))))

@@ -105,8 +105,10 @@ def _vectoriser(recipe: Recipe) -> Any:
     return FeatureUnion([("chars", chars), ("words", words)], transformer_weights={"chars": half, "words": half})
 
 
-def _fit(texts: list[str], vectors: Vectors, y: npt.NDArray[np.int64], recipe: Recipe,
-         classes: tuple[str, ...]) -> MessageClassifier:
+def fit_model(texts: list[str], vectors: Vectors, y: npt.NDArray[np.int64], recipe: Recipe,
+              classes: tuple[str, ...]) -> MessageClassifier:
+    """One logistic regression of ``recipe`` on the texts' n-grams and vectors (no thresholds: ``train``
+    cross-validates those)."""
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
@@ -229,7 +231,7 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
     folds = StratifiedKFold(n_splits=recipe.folds, shuffle=True, random_state=recipe.seed)
     for k, (fit_idx, held_idx) in enumerate(folds.split(texts, y), start=1):
         say(f"cross-validation fold {k}/{recipe.folds}")
-        fold = _fit(*_with_faq_sentences(fit_idx, texts, vectors, y, parts, seg_texts, seg_vectors, faq), recipe,
+        fold = fit_model(*_with_faq_sentences(fit_idx, texts, vectors, y, parts, seg_texts, seg_vectors, faq), recipe,
                     classes)
         fold.short_sentence_floor = policy.short_sentence_floor
         held_parts = []
@@ -273,7 +275,7 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
 
     say("fitting the final model on every example")
     everything = np.arange(len(texts))
-    model = _fit(*_with_faq_sentences(everything, texts, vectors, y, parts, seg_texts, seg_vectors, faq), recipe,
+    model = fit_model(*_with_faq_sentences(everything, texts, vectors, y, parts, seg_texts, seg_vectors, faq), recipe,
                  classes)
     model.thresholds, model.grey, model.metrics = thresholds, float(grey), metrics
     model.short_sentence_floor = policy.short_sentence_floor
@@ -316,14 +318,14 @@ def train_courtesy(examples: Sequence[Example], featurise: Featurise, policy: Th
     oof = np.zeros(len(texts))
     for fit_idx, held_idx in StratifiedKFold(n_splits=recipe.folds, shuffle=True,
                                              random_state=recipe.seed).split(texts, y):
-        fold = _fit([texts[i] for i in fit_idx], vectors[fit_idx], y[fit_idx], recipe, classes)
+        fold = fit_model([texts[i] for i in fit_idx], vectors[fit_idx], y[fit_idx], recipe, classes)
         oof[held_idx] = fold.probabilities([texts[i] for i in held_idx], vectors[held_idx])[:, 1]
     positive = y == 1
     chosen = _threshold_for_precision(oof, positive, policy.courtesy_precision)
     threshold = policy.threshold(COURTESY, chosen)
     metrics = _checked(COURTESY, class_metrics(oof, positive, threshold, ~positive, oof), chosen, policy,
                        policy.courtesy_precision)
-    head = _fit(texts, vectors, y, recipe, classes)
+    head = fit_model(texts, vectors, y, recipe, classes)
     head.thresholds = {COURTESY: threshold}
     return head, threshold, metrics
 

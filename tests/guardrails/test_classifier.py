@@ -16,8 +16,7 @@ from assistant.wiring import Services
 from core.types import Response
 from guardrails.classifier import ONE_READING, MessageClassifier, Reading, is_short, red_flag_of
 from guardrails.corpus import LABELS, dedup_key, load_corpus
-from guardrails.fit import ClassifierStore, Recipe, train
-from guardrails.fit import _fit as fit_model
+from guardrails.fit import ClassifierStore, Recipe, fit_model, train
 from guardrails.pipeline import Guardrails
 
 BURIED = ("I had the fibrin injection at your clinic three weeks ago and the soreness has mostly settled. "
@@ -75,11 +74,8 @@ def test_a_model_trained_on_another_cpu_decides_the_same(services: Services) -> 
     probe = [e.text for e in store.corpus()[7::97]]
     vectors = store.featurise(probe)
 
-    def spread(recipe: Recipe) -> float:
-        one, other = (fit_model(texts, v, y, recipe, LABELS) for v in (here, there))
-        return float(np.abs(one.probabilities(probe, vectors) - other.probabilities(probe, vectors)).max())
-
-    assert spread(Recipe()) < 1e-4
+    one, other = (fit_model(texts, v, y, Recipe(), LABELS) for v in (here, there))
+    assert float(np.abs(one.probabilities(probe, vectors) - other.probabilities(probe, vectors)).max()) < 1e-4
 
 
 def test_a_message_is_scored_as_the_vectorisers_matrix_would_score_it(services: Services) -> None:
