@@ -169,7 +169,7 @@ class Services:
         return ClassifierStore(ThresholdPolicy({str(k): v for k, v in c.recall.items()}, c.precision, c.grey_recall,
                                                c.short_sentence_floor, c.courtesy_precision,
                                                tuple(sorted((str(k), v) for k, v in c.thresholds.items())),
-                                               c.pinned_slack),
+                                               c.pinned_slack, c.grey_from, c.recall_slack),
                                self.policy.training_dir,
                                self.embedder, TextNormaliser(self.english), self.settings.models_path,
                                self.embedding_signature)

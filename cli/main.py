@@ -351,12 +351,15 @@ def train(ctx: click.Context, force: bool, with_answerability: bool, quiet: bool
             extra = "".join(f", {k} {v}" for k, v in m.items()
                             if k.startswith(("recall_", "false_alarms_on_al", "thresholds")))
             threshold = "" if "thresholds" in m else f"threshold {m['threshold']:.3f}{'*' if m.get('pinned') else ' '} "
+            red = "cross_validated_thresholds" in m  # the red-flag row: a threshold per red flag, recall targets
             if m.get("pinned"):
-                extra += f", cross-validation would choose {m['cross_validated_threshold']:.3f}"
+                chose = m["cross_validated_thresholds"] if red else f"{m['cross_validated_threshold']:.3f}"
+                extra += f", cross-validation would choose {chose}"
             if m.get("meets_target") is False:
-                extra += "  UNDER ITS PRECISION TARGET: re-pin it in policy.yaml"
+                extra += f"  UNDER ITS {'RECALL' if red else 'PRECISION'} TARGET: re-pin it in policy.yaml"
             click.echo(f"  {name:20s} {threshold}precision {m['precision']:.3f}  recall {m['recall']:.3f}{extra}")
-        click.echo(f"  safety net from red-flag probability {model.grey:.3f}; * a threshold pinned in policy.yaml")
+        click.echo(f"  safety net from red-flag probability {model.grey:.3f} (cross-validation would choose "
+                   f"{model.metrics.get('cross_validated_grey_from', model.grey):.3f}); * a threshold pinned in policy.yaml")
     if with_answerability:
         relevance, fitted = train_models(svc, say)
         click.echo(f"sentence relevance -> {svc.settings.relevance_file}: {relevance.metrics['questions']} judged "

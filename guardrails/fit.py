@@ -8,8 +8,9 @@
   a probability from a model that never saw it; per class the threshold is the highest that keeps
   the recall target for emergency and self_harm (recall first), and the lowest that keeps the
   precision target for the other classes; the safety-net band starts where recall reaches
-  ``grey_recall``; a threshold the policy pins (policy.yaml ``classifier.thresholds``) is used as it
-  is, and cross-validation reports its precision and recall and the threshold it would have chosen;
+  ``grey_recall``; a threshold the policy pins (policy.yaml ``classifier.thresholds`` and
+  ``grey_from``) is used as it is, and cross-validation reports its precision and recall, whether it
+  still keeps its target, and the threshold it would have chosen;
 - the final model is then fitted on everything. Same corpus, same recipe: same model (the folds
   are seeded and the solver is deterministic); the corpus hash names both;
 - the courtesy head: a second model of the same recipe with two classes, a courtesy (label
@@ -83,6 +84,10 @@ class ThresholdPolicy:
     # within ``pinned_slack``.
     pinned: tuple[tuple[str, float], ...] = ()
     pinned_slack: float = 0.02
+    # The red flags' thresholds are pinned too (with where the safety net starts): cross-validation
+    # checks each still keeps its recall target within ``recall_slack``.
+    grey_from: float | None = None
+    recall_slack: float = 0.01
 
     def threshold(self, label: str, cross_validated: float) -> float:
         return dict(self.pinned).get(label, cross_validated)
@@ -247,10 +252,15 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
     red_positive = np.isin(y, [classes.index(c) for c in RED_FLAGS])
     # Each red-flag class gets the threshold on the red-flag score that keeps its recall target;
     # the safety net's band starts where both reach grey_recall.
+    # A threshold the policy pins is used as it is; cross-validation's choice is reported beside it.
+    recall_chosen = {c: _threshold_for_recall(oof[:, -1], y == classes.index(c), policy.recall[c]) for c in RED_FLAGS}
     for c in RED_FLAGS:
-        thresholds[c] = _threshold_for_recall(oof[:, -1], y == classes.index(c), policy.recall[c])
-    grey = min(min(thresholds[c] for c in RED_FLAGS),
-               *(_threshold_for_recall(oof[:, -1], y == classes.index(c), policy.grey_recall) for c in RED_FLAGS))
+        thresholds[c] = policy.threshold(c, recall_chosen[c])
+    grey_chosen = min(min(thresholds[c] for c in RED_FLAGS),
+                      *(_threshold_for_recall(oof[:, -1], y == classes.index(c), policy.grey_recall) for c in RED_FLAGS))
+    grey = grey_chosen if policy.grey_from is None else policy.grey_from
+    if grey >= min(thresholds[c] for c in RED_FLAGS):
+        raise ConfigError(f"classifier.grey_from {grey:.3f} must lie under the red-flag thresholds {thresholds}")
     red_category = np.where(oof[:, classes.index("emergency")] >= oof[:, classes.index("self_harm")], "emergency",
                             "self_harm")
     red_fired = oof[:, -1] >= np.array([thresholds[c] for c in red_category])
@@ -265,13 +275,23 @@ def train(examples: list[Example], featurise: Featurise, policy: ThresholdPolicy
         metrics["classes"][c] = _checked(c, class_metrics(scores, positive, thresholds[c], y == faq, scores), chosen,
                                          policy, policy.precision)
     metrics["classes"][RED]["thresholds"] = {c: round(thresholds[c], 4) for c in RED_FLAGS}
+    red = metrics["classes"][RED]
+    red["cross_validated_thresholds"] = {c: round(recall_chosen[c], 4) for c in RED_FLAGS}
+    red["pinned"] = [c for c in RED_FLAGS if c in dict(policy.pinned)]
     for c in RED_FLAGS:
         positive = y == classes.index(c)
-        metrics["classes"][RED][f"recall_{c}"] = round(float(red_fired[positive].mean()), 4)
+        red[f"recall_{c}"] = round(float(red_fired[positive].mean()), 4)
+    short = {c: red[f"recall_{c}"] for c in RED_FLAGS if red[f"recall_{c}"] < policy.recall[c] - policy.recall_slack}
+    red["meets_target"] = not short
+    if short:
+        log.warning("red flags: at their pinned thresholds %s the cross-validated recall is %s, under the targets %s "
+                    "by more than %.2f; cross-validation would choose %s (policy.yaml classifier.thresholds)",
+                    red["thresholds"], short, policy.recall, policy.recall_slack, red["cross_validated_thresholds"])
     alarming = np.array(["alarming" in e.tags for e in examples]) & (y == faq)
     metrics["classes"][RED]["false_alarms_on_alarming_faq"] = f"{int(red_fired[alarming].sum())}/{int(alarming.sum())}"
     metrics["faq_examples"] = int((y == faq).sum())
     metrics["grey_from"] = round(grey, 4)
+    metrics["cross_validated_grey_from"] = round(grey_chosen, 4)
 
     say("fitting the final model on every example")
     everything = np.arange(len(texts))

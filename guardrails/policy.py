@@ -133,11 +133,12 @@ class ClassifierPolicy(_Strict):
     grey_recall: float = Field(gt=0, le=1)
     short_sentence_floor: float = Field(0.0, ge=0, le=1.01)  # 0: every sentence counts; above 1: none
     courtesy_precision: float = Field(0.95, gt=0, lt=1)  # the courtesy head's threshold keeps this precision
-    # Operating thresholds set by hand (not for the red flags, whose thresholds follow their recall);
-    # a class not listed gets the one cross-validation chooses.
-    thresholds: dict[Literal["prompt_injection", "diagnosis", "treatment_decision", "medication", "abuse",
-                             "off_topic", "social"], float] = {}
+    # Operating thresholds set by hand; a class not listed gets the one cross-validation chooses.
+    thresholds: dict[Literal["emergency", "self_harm", "prompt_injection", "diagnosis", "treatment_decision",
+                             "medication", "abuse", "off_topic", "social"], float] = {}
+    grey_from: float | None = Field(None, gt=0, lt=1)  # where the safety net starts; None: from grey_recall
     pinned_slack: float = Field(0.02, ge=0, lt=1)  # a pinned threshold's precision may sit this far under target
+    recall_slack: float = Field(0.01, ge=0, lt=1)  # and a pinned red-flag threshold's recall this far
 
     @model_validator(mode="after")
     def _targets_and_thresholds(self) -> ClassifierPolicy:
@@ -147,6 +148,9 @@ class ClassifierPolicy(_Strict):
             raise ValueError("classifier.recall needs emergency and self_harm, each between 0 and 1")
         if self.grey_recall < max(self.recall.values()):  # the band lies below the threshold
             raise ValueError("classifier.grey_recall must be at least the red-flag recall")
+        red = [self.thresholds[c] for c in ("emergency", "self_harm") if c in self.thresholds]
+        if self.grey_from is not None and red and self.grey_from >= min(red):
+            raise ValueError("classifier.grey_from must lie under the red-flag thresholds")
         return self
 
 

@@ -113,11 +113,38 @@ def test_the_model_is_tied_to_the_corpus_hash(services: Services, tmp_path: Path
 def test_thresholds_come_from_cross_validation_with_per_class_figures(services: Services) -> None:
     model = services.classifier.get()
     assert set(model.thresholds) >= {"emergency", "self_harm", "prompt_injection", "diagnosis"}
-    red = model.metrics["classes"]["red_flag"]
-    assert red["recall_emergency"] >= services.policy.classifier.recall["emergency"] - 0.01
-    assert red["recall_self_harm"] >= services.policy.classifier.recall["self_harm"] - 0.01
     assert all("curve" in m and "precision" in m for m in model.metrics["classes"].values())
     assert 0 < model.grey < min(model.thresholds["emergency"], model.thresholds["self_harm"])
+
+
+def test_pinned_red_flag_thresholds_still_keep_their_recall(services: Services) -> None:
+    # policy.yaml pins the red-flag thresholds and where the safety net starts; cross-validation must
+    # still find each red flag's recall target kept (within recall_slack) at them
+    model = services.classifier.get()
+    policy = services.policy.classifier
+    red = model.metrics["classes"]["red_flag"]
+    for label in ("emergency", "self_harm"):
+        if label in policy.thresholds:
+            assert model.thresholds[label] == policy.thresholds[label] and label in red["pinned"]
+        assert red[f"recall_{label}"] >= policy.recall[label] - policy.recall_slack, (
+            label, red[f"recall_{label}"], red["cross_validated_thresholds"])
+    assert red["meets_target"]
+    if policy.grey_from is not None:
+        assert model.grey == policy.grey_from
+
+
+def test_a_pinned_red_flag_threshold_that_loses_recall_is_reported(services: Services,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    store = services.classifier
+    examples = store.corpus()[::24]
+    lax = replace(store.policy, pinned=(("emergency", 0.99), ("self_harm", 0.99)), grey_from=0.5)
+    with caplog.at_level("WARNING", logger="guardrails.fit"):
+        model = train(examples, store.featurise, lax, replace(Recipe(), tol=1e-5), courtesy=store.courtesy_corpus()[::8])
+    red = model.metrics["classes"]["red_flag"]
+    assert model.thresholds["emergency"] == 0.99 and model.grey == 0.5
+    assert not red["meets_target"] and red["recall_emergency"] < store.policy.recall["emergency"]
+    assert red["cross_validated_thresholds"]["emergency"] < 0.99
+    assert "red flags: at their pinned thresholds" in caplog.text
 
 
 def test_pinned_thresholds_are_used_and_still_keep_their_precision(services: Services) -> None:
@@ -126,6 +153,8 @@ def test_pinned_thresholds_are_used_and_still_keep_their_precision(services: Ser
     policy = services.policy.classifier
     assert policy.thresholds, "policy.yaml pins no threshold"
     for label, pinned in policy.thresholds.items():
+        if label in ("emergency", "self_harm"):
+            continue  # recall, not precision: test_pinned_red_flag_thresholds_still_keep_their_recall
         m = model.metrics["classes"][label]
         assert model.thresholds[label] == pinned and m["pinned"] and m["threshold"] == round(pinned, 4)
         target = policy.courtesy_precision if label == "social" else policy.precision

@@ -117,8 +117,11 @@ def test_the_policy_rejects_unknown_keys_and_broken_rules(tmp_path: Path) -> Non
     bad.write_text(source.replace("    diagnosis: 0.454", "    diagnosis: 1.5"))
     with pytest.raises(ConfigError, match="thresholds"):
         load_policy(bad)
-    bad.write_text(source.replace("    diagnosis: 0.454", "    self_harm: 0.3"))  # a red flag follows its recall
+    bad.write_text(source.replace("    diagnosis: 0.454", "    faq: 0.3"))  # not a class with a threshold
     with pytest.raises(ConfigError, match="thresholds"):
+        load_policy(bad)
+    bad.write_text(source.replace("  grey_from: 0.0882", "  grey_from: 0.9"))  # the safety net above escalation
+    with pytest.raises(ConfigError, match="grey_from"):
         load_policy(bad)
 
 
